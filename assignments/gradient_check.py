@@ -1,0 +1,64 @@
+"""Numeric gradients by centered differences, the oracle for every backward pass.
+
+Both functions perturb the input array in place, one element at a time, and
+restore it before returning, so the caller's array is unchanged afterwards.
+"""
+import numpy as np
+
+
+def eval_numerical_gradient(f, x, verbose=True, h=1e-5):
+    """
+    Numeric gradient of a scalar function at x.
+
+    Inputs:
+    - f: Function taking one argument (an array shaped like x) and returning a scalar
+    - x: Array of any shape, the point at which to evaluate the gradient
+    - verbose: If True, print each index and its partial derivative
+    - h: Step of the centered difference
+
+    Returns:
+    - grad: Array shaped like x with grad[i] = (f(x + h e_i) - f(x - h e_i)) / 2h
+    """
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
+    while not it.finished:
+        ix = it.multi_index
+        old_value = x[ix]
+        x[ix] = old_value + h
+        fxph = f(x)
+        x[ix] = old_value - h
+        fxmh = f(x)
+        x[ix] = old_value
+        grad[ix] = (fxph - fxmh) / (2 * h)
+        if verbose:
+            print(ix, grad[ix])
+        it.iternext()
+    return grad
+
+
+def eval_numerical_gradient_array(f, x, df, h=1e-5):
+    """
+    Numeric gradient of an array-valued function, contracted with an upstream gradient.
+
+    Inputs:
+    - f: Function taking one argument (an array shaped like x) and returning an array
+    - x: Array of any shape, the point at which to evaluate the gradient
+    - df: Upstream gradient dL/df, shaped like f(x)
+    - h: Step of the centered difference
+
+    Returns:
+    - grad: Array shaped like x, grad[i] = sum((f(x + h e_i) - f(x - h e_i)) * df) / 2h
+    """
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
+    while not it.finished:
+        ix = it.multi_index
+        old_value = x[ix]
+        x[ix] = old_value + h
+        pos = np.array(f(x), copy=True)
+        x[ix] = old_value - h
+        neg = np.array(f(x), copy=True)
+        x[ix] = old_value
+        grad[ix] = np.sum((pos - neg) * df) / (2 * h)
+        it.iternext()
+    return grad

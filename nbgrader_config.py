@@ -1,0 +1,40 @@
+"""nbgrader configuration of the course; every plain `nbgrader` command run from this folder reads it.
+
+Layout: instructors edit `source/<assignment>/`; `nbgrader generate_assignment`
+writes the student version to `release/student/<assignment>/` and
+`nbgrader generate_solution` the solution version to `release/solution/<assignment>/`.
+"""
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (
+    ClearHiddenTests, ClearMarkScheme, ClearOutput, GetGrades, IncludeHeaderFooter, LockCells)
+
+from autograder.preprocessors import HideHiddenTests, RemoveSolutionMarkers
+
+c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
+
+c.CourseDirectory.course_id = "batchnorm-suite"
+c.CourseDirectory.release_directory = "release/student"
+c.CourseDirectory.solution_directory = "release/solution"
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
+
+# The solution release: nbgrader's steps without Execute (committed releases carry
+# no outputs), then hidden tests and solution markers removed. ClearHiddenTests must
+# come after LockCells, which reads the cells' nbgrader metadata untouched.
+c.GenerateSolution.preprocessors = [
+    IncludeHeaderFooter,
+    LockCells,
+    ClearOutput,
+    ClearMarkScheme,
+    ClearHiddenTests,
+    RemoveSolutionMarkers,
+]
+
+# Feedback: nbgrader's steps, then hidden-test code and tracebacks removed.
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]
+
+# A numpy warning on stderr would otherwise zero the test cell it appears in.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"\w+Warning: "
+
+# Generous per-cell limit: the gradient checks of a slow but correct solution must finish.
+c.Execute.timeout = 120
