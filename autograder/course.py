@@ -1,4 +1,5 @@
 """Where the course lives and how to run plain nbgrader commands on a course directory."""
+import os
 import pathlib
 import shutil
 import subprocess
@@ -20,7 +21,9 @@ def nbgrader(course_dir, *args):
     Raises CourseError with the command and the end of its log when it fails.
     """
     command = [sys.executable, "-m", "nbgrader", *args]
-    done = subprocess.run(command, cwd=course_dir, capture_output=True, text=True)
+    # nbgrader runs helper executables (alembic) from PATH: make this environment's come first
+    env = dict(os.environ, PATH=os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
+    done = subprocess.run(command, cwd=course_dir, capture_output=True, text=True, env=env)
     log = done.stdout + done.stderr
     if done.returncode != 0:
         tail = "\n".join(log.strip().splitlines()[-15:])

@@ -1,0 +1,66 @@
+"""Shared helpers: paths of the course's notebooks, execution with nbclient, nbgrader regions."""
+import pathlib
+import re
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from autograder.course import ASSIGNMENTS, REPO_ROOT
+
+SOURCE = REPO_ROOT / "source"
+RELEASE = REPO_ROOT / "release"
+
+
+def notebooks(folder):
+    """Every notebook of every assignment under folder (source, release/student, release/solution)."""
+    return sorted(p for a in ASSIGNMENTS for p in (folder / a).glob("*.ipynb"))
+
+
+def nbgrader_meta(cell):
+    return cell.metadata.get("nbgrader", {})
+
+
+def region_lines(source, begin, end):
+    """The non-blank lines strictly between `### BEGIN X` and `### END X` markers."""
+    pattern = re.compile(rf"^[ \t]*{begin}[ \t]*\n(.*?)^[ \t]*{end}", re.M | re.S)
+    return [line.strip() for block in pattern.findall(source) for line in block.splitlines() if line.strip()]
+
+
+def solution_lines(nb):
+    return [line for cell in nb.cells if nbgrader_meta(cell).get("solution")
+            for line in region_lines(cell.source, "### BEGIN SOLUTION", "### END SOLUTION")]
+
+
+def hidden_lines(nb):
+    return [line for cell in nb.cells if nbgrader_meta(cell).get("grade")
+            for line in region_lines(cell.source, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")]
+
+
+def execute(path, cwd, timeout=300):
+    """Run a notebook top to bottom with errors allowed, as nbgrader does; return the executed copy."""
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(cwd)}}).execute()
+    return nb
+
+
+def graded_cells(nb):
+    return [cell for cell in nb.cells if nbgrader_meta(cell).get("grade") and cell.cell_type == "code"]
+
+
+def has_error(cell):
+    return any(o.output_type == "error" for o in cell.outputs)
+
+
+def points_shown(cell):
+    """The number a test cell's last expression showed (nbgrader's partial credit), or None."""
+    for output in cell.outputs:
+        if output.output_type == "execute_result":
+            return float(output.data["text/plain"])
+    return None
+
+
+@pytest.fixture(params=notebooks(SOURCE), ids=lambda p: p.name)
+def source_notebook(request):
+    return request.param

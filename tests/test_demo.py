@@ -1,0 +1,81 @@
+"""The main job end to end: releases built by nbgrader, example submissions autograded, feedback, export."""
+import csv
+import html
+import json
+import re
+
+import nbformat
+import pytest
+
+from autograder.course import ASSIGNMENTS, release_dir
+from autograder.demo import run_demo
+from autograder.examples import BLANK, CORRECT, EXAMPLES
+from autograder.releases import VERSIONS
+from conftest import RELEASE, SOURCE, hidden_lines, notebooks
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    course_dir = tmp_path_factory.mktemp("demo") / "course"
+    lines = []
+    results = run_demo(course_dir=course_dir, update_repo=False, say=lines.append)
+    return course_dir, results, "\n".join(lines)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("version", VERSIONS)
+def test_committed_release_is_what_nbgrader_builds_from_source(demo, assignment, version):
+    course_dir, _, _ = demo
+    built = sorted(release_dir(course_dir, version, assignment).rglob("*"))
+    committed = sorted(release_dir(RELEASE.parent, version, assignment).rglob("*"))
+    rel = lambda paths, root: [p.relative_to(root) for p in paths]
+    assert rel(built, release_dir(course_dir, version, assignment)) == \
+        rel(committed, release_dir(RELEASE.parent, version, assignment)), "files differ"
+    for new in built:
+        if new.suffix == ".ipynb":
+            old = release_dir(RELEASE.parent, version, assignment) / new.name
+            assert json.loads(new.read_text()) == json.loads(old.read_text()), \
+                f"release/{version}/{assignment}/{new.name} is stale: run `python -m autograder release`"
+
+
+def test_correct_submission_gets_every_point_and_blank_none(demo):
+    _, results, _ = demo
+    for assignment, (tests, rows) in results.items():
+        for name, points in tests:
+            assert rows[CORRECT][name] == points, (assignment, name)
+            assert rows[BLANK][name] == 0, (assignment, name)
+
+
+@pytest.mark.parametrize("bug", EXAMPLES["batchnorm"], ids=lambda b: b.student)
+def test_each_bug_loses_points_exactly_where_it_is_tested(demo, bug):
+    _, results, _ = demo
+    tests, rows = results["batchnorm"]
+    scores = rows[bug.student]
+    lost = {name for name, points in tests if scores[name] < points}
+    assert lost == set(bug.affected), f"{bug.description}: lost points in {sorted(lost)}"
+
+
+def test_feedback_shows_hidden_outcomes_but_not_hidden_code(demo):
+    course_dir, results, _ = demo
+    for source in notebooks(SOURCE):
+        secret = hidden_lines(nbformat.read(source, as_version=4))
+        pages = list((course_dir / "feedback").glob(f"*/{source.parent.name}/{source.stem}.html"))
+        assert len(pages) == len(results[source.parent.name][1])
+        for page in pages:
+            text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
+            lines = {line.strip() for line in text.splitlines()}
+            shown = [line for line in secret if line in lines]
+            assert not shown, f"{page} shows hidden test code: {shown[:3]}"
+            if page.parts[-3].startswith("bug-"):
+                assert "FAIL " in text, f"{page} does not show which hidden checks failed"
+
+
+def test_grades_are_exported_and_the_table_printed(demo):
+    course_dir, results, log = demo
+    with open(course_dir / "grades.csv") as f:
+        rows = list(csv.DictReader(f))
+    students = {row["student_id"] for row in rows}
+    assert students == set(results["batchnorm"][1])
+    assert f"Scores for batchnorm" in log and CORRECT in log
