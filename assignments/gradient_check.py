@@ -6,6 +6,26 @@ restore it before returning, so the caller's array is unchanged afterwards.
 import numpy as np
 
 
+def _centered_evaluations(f, x, h):
+    """
+    Yield (index, f(x + h e_i), f(x - h e_i)) for every index i of x.
+
+    Each value is copied (f may return the same buffer twice) and x[i] is
+    restored before the next index.
+    """
+    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
+    while not it.finished:
+        ix = it.multi_index
+        old_value = x[ix]
+        x[ix] = old_value + h
+        pos = np.array(f(x), copy=True)
+        x[ix] = old_value - h
+        neg = np.array(f(x), copy=True)
+        x[ix] = old_value
+        yield ix, pos, neg
+        it.iternext()
+
+
 def eval_numerical_gradient(f, x, verbose=True, h=1e-5):
     """
     Numeric gradient of a scalar function at x.
@@ -20,19 +40,10 @@ def eval_numerical_gradient(f, x, verbose=True, h=1e-5):
     - grad: Array shaped like x with grad[i] = (f(x + h e_i) - f(x - h e_i)) / 2h
     """
     grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
-    while not it.finished:
-        ix = it.multi_index
-        old_value = x[ix]
-        x[ix] = old_value + h
-        fxph = f(x)
-        x[ix] = old_value - h
-        fxmh = f(x)
-        x[ix] = old_value
-        grad[ix] = (fxph - fxmh) / (2 * h)
+    for ix, pos, neg in _centered_evaluations(f, x, h):
+        grad[ix] = (pos - neg) / (2 * h)
         if verbose:
             print(ix, grad[ix])
-        it.iternext()
     return grad
 
 
@@ -50,15 +61,6 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5):
     - grad: Array shaped like x, grad[i] = sum((f(x + h e_i) - f(x - h e_i)) * df) / 2h
     """
     grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
-    while not it.finished:
-        ix = it.multi_index
-        old_value = x[ix]
-        x[ix] = old_value + h
-        pos = np.array(f(x), copy=True)
-        x[ix] = old_value - h
-        neg = np.array(f(x), copy=True)
-        x[ix] = old_value
+    for ix, pos, neg in _centered_evaluations(f, x, h):
         grad[ix] = np.sum((pos - neg) * df) / (2 * h)
-        it.iternext()
     return grad
