@@ -30,7 +30,8 @@ class Bug:
     - student: The example student's id
     - description: The mistake, in a few words
     - edits: The text edits that plant it
-    - affected: Grade ids of the test cells that must lose points; all others keep theirs
+    - affected: Grade ids of the test cells that must lose points; all others keep
+      theirs (empty for a variant that must keep every point)
     """
     student: str
     description: str
@@ -72,7 +73,14 @@ BATCHNORM_BUGS = (
         frozenset({"test_running_averages"})),
 )
 
-EXAMPLES = {"batchnorm": BATCHNORM_BUGS}
+# Not a mistake: numpy warnings on stderr must not cost points (nbgrader_config.py, IgnorePattern).
+WARNS_ON_STDERR = Bug(
+    "warns-on-stderr", "correct, but numpy prints a RuntimeWarning on stderr",
+    (Edit("batchnorm_forward", "        mu = x.mean(axis=0)\n",
+          "        mu = x.mean(axis=0)\n        np.log(np.zeros(1))  # numpy warns: divide by zero\n"),),
+    frozenset())
+
+EXAMPLES = {"batchnorm": BATCHNORM_BUGS + (WARNS_ON_STDERR,)}
 CORRECT, BLANK = "correct", "blank"
 
 

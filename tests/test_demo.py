@@ -9,9 +9,9 @@ import pytest
 
 from autograder.course import ASSIGNMENTS, release_dir
 from autograder.demo import run_demo
-from autograder.examples import BLANK, CORRECT, EXAMPLES
+from autograder.examples import BLANK, CORRECT, EXAMPLES, WARNS_ON_STDERR
 from autograder.releases import VERSIONS
-from conftest import RELEASE, SOURCE, hidden_lines, notebooks
+from conftest import RELEASE, SOURCE, execute, graded_cells, hidden_lines, notebooks
 
 pytestmark = pytest.mark.e2e
 
@@ -55,6 +55,17 @@ def test_each_bug_loses_points_exactly_where_it_is_tested(demo, bug):
     scores = rows[bug.student]
     lost = {name for name, points in tests if scores[name] < points}
     assert lost == set(bug.affected), f"{bug.description}: lost points in {sorted(lost)}"
+
+
+def test_the_warning_example_really_writes_to_stderr_in_a_graded_cell(demo):
+    """Without this, its full marks would not show that warnings on stderr are ignored."""
+    course_dir, _, _ = demo
+    folder = course_dir / "submitted" / WARNS_ON_STDERR.student / "batchnorm"
+    (path,) = folder.glob("*.ipynb")
+    nb = execute(path, folder)
+    stderr = [o.text for c in graded_cells(nb) for o in c.outputs
+              if o.output_type == "stream" and o.name == "stderr"]
+    assert any("RuntimeWarning" in text for text in stderr)
 
 
 def test_feedback_shows_hidden_outcomes_but_not_hidden_code(demo):

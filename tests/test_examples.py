@@ -35,7 +35,6 @@ def test_each_bug_changes_only_solution_cells(batchnorm_examples):
         changed = {c.metadata["nbgrader"]["grade_id"] for c, b in zip(correct.cells, buggy.cells)
                    if c.source != b.source}
         assert changed == {edit.cell for edit in bug.edits}, bug.student
-        assert bug.affected, f"{bug.student} names no test that catches it"
 
 
 def test_an_edit_that_no_longer_matches_raises(batchnorm_examples):
