@@ -6,14 +6,16 @@ def score_table(db_url, assignment):
     """
     Scores of every graded cell of every submission of an assignment.
 
-    Returns (tests, rows): tests is a list of (grade_id, max_score) in notebook
-    order; rows maps student id -> {grade_id: score}, with score None where the
-    cell waits for manual grading.
+    Returns (tests, rows): tests is a list of (grade_id, max_score, manual) in
+    notebook order, manual True for answer cells an instructor grades; rows maps
+    student id -> {grade_id: score}, with score None where the cell waits for
+    manual grading.
     """
     with Gradebook(db_url) as gb:
-        tests = [(cell.name, cell.max_score)
-                 for notebook in gb.find_assignment(assignment).notebooks
-                 for cell in notebook.grade_cells]
+        tests = []
+        for notebook in gb.find_assignment(assignment).notebooks:
+            answers = {cell.name for cell in notebook.solution_cells}
+            tests += [(cell.name, cell.max_score, cell.name in answers) for cell in notebook.grade_cells]
         rows = {}
         for submission in gb.assignment_submissions(assignment):
             scores = {}
@@ -26,10 +28,10 @@ def score_table(db_url, assignment):
 
 def format_table(tests, rows):
     """The score table as aligned text: one line per student, one column per test, then the total."""
-    names = [name for name, _ in tests]
-    total_max = sum(points for _, points in tests)
+    names = [name for name, _, _ in tests]
+    total_max = sum(points for _, points, _ in tests)
     headers = ["student", *names, "total"]
-    lines = [["", *[f"/{points:g}" for _, points in tests], f"/{total_max:g}"]]
+    lines = [["", *[f"/{points:g}" for _, points, _ in tests], f"/{total_max:g}"]]
     for student in sorted(rows):
         scores = [rows[student].get(name) for name in names]
         total = sum(score or 0 for score in scores)

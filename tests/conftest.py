@@ -9,6 +9,7 @@ from nbclient import NotebookClient
 from autograder.course import ASSIGNMENTS, REPO_ROOT
 
 SOURCE = REPO_ROOT / "source"
+HIDDEN_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", re.M | re.S)
 RELEASE = REPO_ROOT / "release"
 
 
@@ -33,8 +34,11 @@ def solution_lines(nb):
 
 
 def hidden_lines(nb):
-    return [line for cell in nb.cells if nbgrader_meta(cell).get("grade")
-            for line in region_lines(cell.source, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")]
+    """Lines of hidden tests that occur nowhere else in the notebook: the ones that must stay secret."""
+    hidden = [line for cell in nb.cells if nbgrader_meta(cell).get("grade")
+              for line in region_lines(cell.source, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")]
+    visible = {line.strip() for cell in nb.cells for line in HIDDEN_REGION.sub("", cell.source).splitlines()}
+    return [line for line in hidden if line not in visible]
 
 
 def execute(path, cwd, timeout=300):

@@ -1,8 +1,10 @@
 """Example submissions are made from the committed releases and plant each bug exactly."""
 import pytest
 
+from autograder import examples
+from autograder.bug_catalog import EXAMPLES, Bug, Edit
 from autograder.course import REPO_ROOT
-from autograder.examples import BLANK, CORRECT, EXAMPLES, Bug, Edit, example_notebooks, plant
+from autograder.examples import BLANK, CORRECT, example_notebooks, plant
 
 
 @pytest.fixture(scope="module")
@@ -27,18 +29,30 @@ def test_correct_submission_has_no_stub_and_blank_has_all(batchnorm_examples):
         assert any("raise NotImplementedError()" in s for s in sources(nb))
 
 
-def test_each_bug_changes_only_solution_cells(batchnorm_examples):
-    (name,) = batchnorm_examples[CORRECT]
-    correct = batchnorm_examples[CORRECT][name]
+def test_each_bug_changes_exactly_the_cells_it_edits(batchnorm_examples):
     for bug in EXAMPLES["batchnorm"]:
-        buggy = batchnorm_examples[bug.student][name]
-        changed = {c.metadata["nbgrader"]["grade_id"] for c, b in zip(correct.cells, buggy.cells)
-                   if c.source != b.source}
+        changed = set()
+        for name, correct in batchnorm_examples[CORRECT].items():
+            buggy = batchnorm_examples[bug.student][name]
+            changed |= {c.metadata["nbgrader"]["grade_id"] for c, b in zip(correct.cells, buggy.cells)
+                        if c.source != b.source}
         assert changed == {edit.cell for edit in bug.edits}, bug.student
 
 
+def test_student_ids_are_unique():
+    students = [bug.student for bug in EXAMPLES["batchnorm"]]
+    assert len(students) == len(set(students)) and not {CORRECT, BLANK} & set(students)
+
+
+def test_an_edit_of_a_cell_no_notebook_has_raises(monkeypatch):
+    lost = Bug("bug-lost", "cell renamed", (Edit("no_such_cell", "a", "b"),), frozenset())
+    monkeypatch.setitem(examples.EXAMPLES, "batchnorm", (lost,))
+    with pytest.raises(ValueError, match="no notebook of 'batchnorm' has cell"):
+        example_notebooks(REPO_ROOT, "batchnorm")
+
+
 def test_an_edit_that_no_longer_matches_raises(batchnorm_examples):
-    (nb,) = batchnorm_examples[CORRECT].values()
+    nb = batchnorm_examples[CORRECT]["BatchNormalization.ipynb"]
     stale = Bug("bug-stale", "edit text missing", (Edit("batchnorm_forward", "no such code", "x"),), frozenset())
-    with pytest.raises(ValueError, match="update autograder/examples.py"):
+    with pytest.raises(ValueError, match="update autograder/bug_catalog.py"):
         plant(nb, stale)
