@@ -8,7 +8,7 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
     ClearHiddenTests, ClearMarkScheme, ClearOutput, GetGrades, IncludeHeaderFooter, LockCells)
 
-from autograder.preprocessors import HideHiddenTests, RemoveSolutionMarkers
+from autograder.preprocessors import STDERR_WARNINGS, HideHiddenTests, RemoveSolutionMarkers
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
@@ -34,7 +34,7 @@ c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHi
 
 # A numpy warning on stderr would otherwise zero the test cell it appears in.
 c.IgnorePattern.enabled = True
-c.IgnorePattern.pattern = r"\w+Warning: "
+c.IgnorePattern.pattern = STDERR_WARNINGS
 
 # Generous per-cell limit: the gradient checks of a slow but correct solution must finish.
 c.Execute.timeout = 120

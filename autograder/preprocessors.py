@@ -13,6 +13,10 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader import utils
 from traitlets import Unicode
 
+# Python warnings on stderr (e.g. numpy's 'RuntimeWarning: ...'): nbgrader_config.py tells
+# IgnorePattern to drop them, so that they do not zero a test cell.
+STDERR_WARNINGS = r"\w+Warning: "
+
 # nbgrader's own default delimiters (ClearSolutions, ClearHiddenTests)
 _SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 _HIDDEN_REGION = re.compile(
