@@ -1,45 +1,109 @@
-"""Command line of the course harness: `python -m autograder COMMAND`."""
+"""Command line of the course harness: `python -m autograder COMMAND`.
+
+  demo     rebuild release/, grade the example submissions with plain nbgrader, print the scores
+  release  rebuild release/ from source/
+  grade    grade every submission of an assignment: parallel, sandboxed, trusted verdicts, resumable
+  check    a student's self-check: run a notebook's visible tests and print a score per test
+"""
 import argparse
 import pathlib
 import sys
 import tempfile
 
-from .course import ASSIGNMENTS, CourseError, new_course_dir
+from . import check, sandbox
+from .course import ASSIGNMENTS, REPO_ROOT, CourseError, new_course_dir
 from .demo import DEMO_DIR, run_demo
 from .releases import copy_releases, generate_releases
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+def _demo(args):
+    run_demo(course_dir=args.course_dir)
+    return 0
 
-    demo = commands.add_parser(
-        "demo", help="rebuild release/, grade the example submissions with nbgrader, print the scores")
+
+def _release(args):
+    unknown = sorted(set(args.assignments) - set(ASSIGNMENTS))
+    if unknown:
+        raise CourseError(f"unknown assignment {', '.join(unknown)} (known: {', '.join(ASSIGNMENTS)})")
+    with tempfile.TemporaryDirectory() as scratch:
+        course = new_course_dir(pathlib.Path(scratch) / "course", args.assignments)
+        for assignment in args.assignments:
+            generate_releases(course, assignment)
+        copy_releases(course, args.assignments)
+    print(f"rebuilt release/ for {', '.join(args.assignments)}")
+    return 0
+
+
+def _grade(args):
+    from .grade_command import run_grade
+    return run_grade(args)
+
+
+def _positive(kind):
+    def parse(text):
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+    return parse
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="rebuild release/, grade the example submissions, print the scores")
     demo.add_argument("--course-dir", type=pathlib.Path, default=DEMO_DIR,
                       help=f"grading course folder, emptied first (default: {DEMO_DIR})")
+    demo.set_defaults(run=_demo)
 
     release = commands.add_parser("release", help="rebuild release/ from source/")
     release.add_argument("assignments", nargs="*", default=list(ASSIGNMENTS), metavar="ASSIGNMENT",
                          help=f"assignments to rebuild (default: all of {', '.join(ASSIGNMENTS)})")
+    release.set_defaults(run=_release)
 
+    limits = sandbox.Limits()
+    grade = commands.add_parser(
+        "grade", help="grade every submission of an assignment (parallel, sandboxed, resumable)",
+        description="Grade submitted/<student>/ASSIGNMENT/ of an nbgrader course into its gradebook, "
+                    "then write feedback, Gradescope results.json, the CSV export and a class summary. "
+                    "Graded students are skipped on a rerun unless --force.")
+    grade.add_argument("assignment", metavar="ASSIGNMENT", help="the assignment id, e.g. batchnorm")
+    grade.add_argument("--course-dir", type=pathlib.Path, default=REPO_ROOT,
+                       help=f"the nbgrader course folder (default: {REPO_ROOT})")
+    grade.add_argument("--student", action="append", metavar="ID",
+                       help="grade only this student (repeat for several)")
+    grade.add_argument("--workers", type=_positive(int), metavar="N",
+                       help="local worker processes (default: one per core)")
+    grade.add_argument("--scheduler", metavar="ADDRESS",
+                       help="a Dask scheduler, e.g. tcp://10.0.0.5:8786, to grade on its workers")
+    grade.add_argument("--db", metavar="URL",
+                       help="gradebook URL, e.g. postgresql+psycopg2://user@host/db "
+                            "(default: the course config's db_url, else COURSE/gradebook.db)")
+    grade.add_argument("--force", action="store_true", help="regrade submissions already graded")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="run student code without bubblewrap (only on a machine you can afford to lose)")
+    grade.add_argument("--cell-timeout", type=_positive(float), default=limits.cell_timeout, metavar="S",
+                       help=f"seconds one cell may run (default: {limits.cell_timeout:g})")
+    grade.add_argument("--timeout", type=_positive(float), default=limits.notebook_timeout, metavar="S",
+                       help=f"seconds one notebook may run (default: {limits.notebook_timeout:g})")
+    grade.add_argument("--memory-mb", type=_positive(int), default=limits.memory_mb, metavar="MB",
+                       help=f"memory cap of a submission's processes (default: {limits.memory_mb})")
+    grade.set_defaults(run=_grade)
+
+    check.add_check_parser(commands).set_defaults(run=check.run_check)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "demo":
-            run_demo(course_dir=args.course_dir)
-        elif args.command == "release":
-            unknown = sorted(set(args.assignments) - set(ASSIGNMENTS))
-            if unknown:
-                parser.error(f"unknown assignment {', '.join(unknown)} (known: {', '.join(ASSIGNMENTS)})")
-            with tempfile.TemporaryDirectory() as scratch:
-                course = new_course_dir(pathlib.Path(scratch) / "course", args.assignments)
-                for assignment in args.assignments:
-                    generate_releases(course, assignment)
-                copy_releases(course, args.assignments)
-            print(f"rebuilt release/ for {', '.join(args.assignments)}")
-    except CourseError as error:
+        return args.run(args)
+    except (CourseError, sandbox.SandboxUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,12 +1,15 @@
 """Shared helpers: paths of the course's notebooks, execution with nbclient, nbgrader regions."""
 import pathlib
 import re
+import shutil
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder.course import ASSIGNMENTS, REPO_ROOT
+from autograder.course import ASSIGNMENTS, REPO_ROOT, new_course_dir
+from autograder.examples import write_submissions
+from autograder.releases import generate_releases
 
 SOURCE = REPO_ROOT / "source"
 HIDDEN_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", re.M | re.S)
@@ -68,3 +71,14 @@ def points_shown(cell):
 @pytest.fixture(params=notebooks(SOURCE), ids=lambda p: p.name)
 def source_notebook(request):
     return request.param
+
+
+def build_course(course_dir, students, assignment="batchnorm"):
+    """A fresh course in course_dir: releases and gradebook built by nbgrader, the example submissions of `students`."""
+    course_dir = new_course_dir(course_dir)
+    generate_releases(course_dir, assignment)
+    write_submissions(course_dir, assignment)
+    for folder in (course_dir / "submitted").iterdir():
+        if folder.name not in students:
+            shutil.rmtree(folder)
+    return course_dir

@@ -1,0 +1,35 @@
+"""`python -m autograder grade`: the command around grade.grade_assignment, its reports and its summary table."""
+import sys
+
+from . import sandbox
+from .course import nbgrader
+from .grade import grade_assignment, raise_for_course
+from .gradebook import integrity_problems, load_config, resolve_db_url
+from .reports import write_class_summary, write_gradescope_results
+
+
+def run_grade(args):
+    """Grade, then write nbgrader feedback and the CSV export; print one line per student. Exit status 0 or 1."""
+    raise_for_course(args.course_dir, args.assignment)
+    limits = sandbox.Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.timeout,
+                            memory_mb=args.memory_mb)
+    outcomes = grade_assignment(args.course_dir, args.assignment, students=args.student, workers=args.workers,
+                                scheduler=args.scheduler, db_url=args.db, force=args.force,
+                                use_sandbox=not args.no_sandbox, limits=limits, progress=sys.stderr.isatty())
+    db_url = resolve_db_url(args.course_dir, load_config(args.course_dir), args.db)
+    database = [f"--CourseDirectory.db_url={db_url}"]
+    nbgrader(args.course_dir, "generate_feedback", args.assignment, "--force", *database)
+    nbgrader(args.course_dir, "export", "--to", str(args.course_dir / "grades.csv"), *database)
+    for outcome in outcomes:
+        write_gradescope_results(args.course_dir, args.assignment, outcome.student, db_url=db_url)
+    summary = write_class_summary(db_url, args.assignment, args.course_dir / "reports" / args.assignment)
+    for outcome in outcomes:
+        print(f"{outcome.student:<40} {outcome.status:<9} {outcome.score:7.2f}")
+        for message in outcome.messages:
+            print(f"    {message}")
+    problems = integrity_problems(db_url, args.assignment)
+    for problem in problems:
+        print(f"gradebook integrity: {problem}", file=sys.stderr)
+    print(f"graded {len(outcomes)} submission(s); feedback and results.json in {args.course_dir / 'feedback'}, "
+          f"grades in {args.course_dir / 'grades.csv'}, class summary in {summary}")
+    return 1 if problems else 0

@@ -1,0 +1,428 @@
+"""Run untrusted code, above all a student's notebook, in a bubblewrap sandbox with limits.
+
+`execute_notebook` runs one notebook with autograder/sandbox_runner.py inside a
+sandbox and rebuilds the executed notebook from the cells the runner streams
+back; `run_in_sandbox` runs any command in one. Inside the sandbox:
+
+- the host's root filesystem, read-only, with every top folder but the system
+  ones (/usr, /etc, /bin, /lib, ...) replaced by an empty read-only folder:
+  /root, /home, and wherever the course (source/, submitted/, the gradebook) or
+  this repository (autograder/) live; read-only again only the Python
+  environment, the support packages given in python_path, the readonly_paths
+  and, for a notebook, the runner;
+- the workdir, read-write, and a private /tmp (and /dev/shm) of at most
+  memory_mb each;
+- new network, pid, ipc, uts and cgroup namespaces (no network, no other
+  process visible), no capabilities, a new session, killed with its parent;
+- an unprivileged user: nobody (65534) when we are root, else our own user, in
+  a user namespace of its own, so that the process cap (RLIMIT_NPROC) counts
+  this sandbox's processes only; it and the address-space cap (RLIMIT_AS) are
+  set with `prlimit` inside, before the command starts.
+
+As root, bwrap sets the sandbox up as root, because bubblewrap 0.8 resolves bind
+sources with the permissions of its caller and a Python installed under /root
+is not readable by nobody; `setpriv` then drops to nobody, `unshare --user` gives
+it its user namespace. (`bwrap --unshare-all` as root would map the sandbox user
+to root, which RLIMIT_NPROC does not limit.) The workdir is handed to nobody for
+the run and back to its owner after.
+
+`sandbox=False` runs the same command without bwrap: an explicit opt-out for
+machines without it. The wall clock, cell timeouts, output and address-space
+caps still apply; isolation and the process cap do not.
+"""
+import contextlib
+import dataclasses
+import json
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import nbformat
+
+from data_utils import DATASET_VARIABLE
+from data_utils.cifar10 import DIR_VARIABLE
+
+from .course import REPO_ROOT
+
+RUNNER = pathlib.Path(__file__).with_name("sandbox_runner.py")
+RUNNER_IN_SANDBOX = pathlib.Path("/tmp/sandbox_runner.py")
+SUPPORT_PACKAGES = ("assignments", "data_utils")  # what the notebooks import from this repository
+SANDBOX_USER = 65534  # nobody: the sandbox's user when we are root
+SYSTEM_FOLDERS = {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "sbin", "sys", "tmp", "usr"}
+# Read by the notebooks; every other variable of ours stays out of the sandbox
+PASSED_VARIABLES = ("NBGRADER_EXECUTION", DATASET_VARIABLE, DIR_VARIABLE)
+MIB = 1 << 20
+DRAIN_SECONDS = 1.0  # how long output is read after the process ended
+INSTALL_HINT = "install bubblewrap (apt-get install bubblewrap) or pass --no-sandbox to run without isolation"
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """What one sandboxed run may use."""
+    cell_timeout: float = 60.0         # seconds per cell
+    notebook_timeout: float = 300.0    # wall clock for the whole run
+    memory_mb: int = 2048              # address-space cap of every process in the sandbox
+    max_processes: int = 64            # process cap
+    max_output_bytes: int = 1_000_000  # per cell; longer stream output is truncated with a notice
+
+
+class SandboxUnavailable(RuntimeError):
+    """bwrap is missing or cannot start a sandbox here; the message says how to fix it."""
+
+
+@dataclasses.dataclass
+class RunResult:
+    """How a command ended: returncode None when it was killed at the wall-clock limit."""
+    returncode: int | None
+    stdout: bytes
+    stderr: bytes
+    timed_out: bool
+    seconds: float
+
+
+@dataclasses.dataclass
+class Execution:
+    """
+    An executed notebook: every code cell's outputs filled in, and a cell that
+    did not run holds a 'NotExecuted' error (so that nbgrader gives it no points).
+
+    status is 'ok' (every cell ran, errors included), 'timeout', 'memory',
+    'kernel-died' or 'error' (the run itself failed); message is one line saying what happened.
+    """
+    notebook: nbformat.NotebookNode
+    status: str
+    message: str
+    seconds: float
+
+
+def check_sandbox():
+    """Raise SandboxUnavailable when bwrap is missing or cannot start a sandbox here."""
+    with tempfile.TemporaryDirectory() as scratch:
+        result = run_in_sandbox(["true"], scratch, limits=Limits(notebook_timeout=30))
+    if result.returncode != 0:
+        raise SandboxUnavailable(f"bwrap cannot start a sandbox here ({_last_line(result.stderr)}); {INSTALL_HINT}")
+
+
+def run_in_sandbox(command, workdir, *, limits=Limits(), sandbox=True, stdin=b"", readonly_paths=(), python_path=()):
+    """
+    Run a command in a sandbox and return how it ended.
+
+    Inputs:
+    - command: argv list, run with workdir as its working directory
+    - workdir: Folder exposed read-write (the only writable place besides a private /tmp)
+    - limits: Limits; the wall clock is limits.notebook_timeout (the whole process group is killed)
+    - sandbox: False runs the command without bwrap (see the module docstring)
+    - stdin: Bytes fed to the command
+    - readonly_paths: Host paths exposed read-only at the same path
+    - python_path: Folders put on PYTHONPATH and exposed read-only; of this
+      repository only its support packages (SUPPORT_PACKAGES) are exposed
+
+    Returns a RunResult, holding at most limits.max_output_bytes of stdout and of stderr.
+    Raises SandboxUnavailable when bwrap is not installed, ValueError for a
+    workdir, readonly path or python_path folder that does not exist.
+    """
+    return _run(command, workdir, limits, sandbox, stdin, readonly_paths, python_path)
+
+
+def execute_notebook(nb, workdir, *, limits=Limits(), sandbox=True, kernel_name="python3", readonly_paths=(),
+                     python_path=()):
+    """
+    Execute a notebook in a sandbox, cell by cell, as nbgrader does (errors in cells are recorded, not fatal).
+
+    Inputs:
+    - nb: The NotebookNode to run (already sanitized by the caller; not modified)
+    - workdir: Scratch folder holding the submission's other files; the notebook's working directory
+    - limits, sandbox, readonly_paths, python_path: as for run_in_sandbox
+    - kernel_name: The Jupyter kernel to run it with
+
+    Returns an Execution. Raises as run_in_sandbox.
+    """
+    started = time.monotonic()
+    with tempfile.TemporaryFile() as results:
+        runner = RUNNER_IN_SANDBOX if sandbox else RUNNER
+        command = [sys.executable, "-I", str(runner), "--result-fd", str(results.fileno()),
+                   "--cell-timeout", str(limits.cell_timeout), "--max-output-bytes", str(limits.max_output_bytes),
+                   "--kernel", kernel_name]
+        run = _run(command, workdir, limits, sandbox, nbformat.writes(nb).encode("utf-8", "replace"),
+                   readonly_paths, python_path, files=((RUNNER, RUNNER_IN_SANDBOX),), pass_fds=(results.fileno(),))
+        results.seek(0)
+        records = _read_records(results)
+    status, message, reason = _conclude(nb, records, run, limits)
+    return Execution(_assemble(nb, records, reason, limits), status, message, time.monotonic() - started)
+
+
+def _run(command, workdir, limits, sandbox, stdin, readonly_paths, python_path, files=(), pass_fds=()):
+    """run_in_sandbox, binding files ((host file, path inside), ...) and passing pass_fds to the command."""
+    started = time.monotonic()
+    workdir = _existing(workdir)
+    packages, pythonpath = _python_path(python_path)
+    with contextlib.ExitStack() as stack:
+        if sandbox:
+            home = "/tmp"
+            exposed = [*_python_prefixes(), *packages, *map(_existing, readonly_paths)]
+            prefix = _sandbox_command(workdir, exposed, files, limits)
+            if os.geteuid() == 0:
+                stack.enter_context(_lent(workdir, SANDBOX_USER))
+        else:
+            home = stack.enter_context(tempfile.TemporaryDirectory(prefix="sandbox-home-"))
+            prefix = []
+        process = subprocess.Popen(
+            [*prefix, *_caps(limits, sandbox), *command], cwd=workdir, env=_environment(home, pythonpath),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            pass_fds=pass_fds, start_new_session=True)
+        stdout, stderr, timed_out = _communicate(process, stdin, limits)
+    return RunResult(None if timed_out else process.returncode, stdout, stderr, timed_out,
+                     time.monotonic() - started)
+
+
+def _sandbox_command(workdir, exposed, files, limits):
+    """The command line that starts a sandbox; the command to run in it (in workdir) comes after."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise SandboxUnavailable(f"bubblewrap is not installed (no bwrap on PATH): {INSTALL_HINT}")
+    user, inside = _identity(workdir)
+    return [bwrap, *user, "--die-with-parent", "--new-session", *_mounts(workdir, exposed, files, limits), *inside]
+
+
+def _identity(workdir):
+    """(bwrap options, command prefix run inside) that make the sandboxed process unprivileged, in workdir."""
+    if os.geteuid() != 0:
+        return ["--unshare-all", "--cap-drop", "ALL", "--chdir", str(workdir)], []
+    namespaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+    # setpriv needs these three to become nobody; it loses them (and every other) in doing so
+    capabilities = ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+                    "--cap-add", "CAP_SETPCAP"]
+    # the workdir is nobody's for the run: entered as nobody (root without capabilities may not)
+    drop = ["setpriv", f"--reuid={SANDBOX_USER}", f"--regid={SANDBOX_USER}", "--clear-groups",
+            "--inh-caps=-all", "--bounding-set=-all", "--",
+            "unshare", "--user", "--map-current-user", f"--wd={workdir}", "--"]
+    return namespaces + capabilities, drop
+
+
+def _mounts(workdir, exposed, files, limits):
+    """bwrap's mounts: read-only root, hidden top folders, what is exposed again read-only, the workdir."""
+    hidden = [f"/{name}" for name in sorted(os.listdir("/"))
+              if name not in SYSTEM_FOLDERS and os.path.isdir(f"/{name}") and not os.path.islink(f"/{name}")]
+    size = str(limits.memory_mb * MIB)
+    options = ["--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev"]
+    for private in ("/tmp", "/dev/shm"):
+        options += ["--perms", "1777", "--size", size, "--tmpfs", private]
+    for folder in hidden:
+        options += ["--tmpfs", folder]
+    binds = [*(("--ro-bind", path, path) for path in sorted(set(exposed))),
+             *(("--ro-bind", source, target) for source, target in files), ("--bind", workdir, workdir)]
+    made = set()
+    for option, source, target in binds:
+        # the folders leading to a bind: made by bwrap in a hidden tmpfs, they must let nobody through
+        for parent in reversed(pathlib.Path(target).parents[:-1]):
+            if parent not in made:
+                made.add(parent)
+                options += ["--perms", "0755", "--dir", str(parent)]
+        options += [option, str(source), str(target)]
+    for folder in hidden:
+        options += ["--remount-ro", folder]
+    return options
+
+
+def _caps(limits, sandbox):
+    """prlimit, run inside the sandbox: RLIMIT_NPROC there counts the sandbox's user namespace only."""
+    caps = [f"--as={limits.memory_mb * MIB}", "--core=0"]
+    if sandbox:
+        caps.append(f"--nproc={limits.max_processes}")
+    return ["prlimit", *caps, "--"]
+
+
+def _python_prefixes():
+    """The folders of this Python environment: the virtualenv and the interpreter it was made from."""
+    return sorted({pathlib.Path(p).resolve() for p in (sys.prefix, sys.exec_prefix, sys.base_prefix,
+                                                       sys.base_exec_prefix)})
+
+
+def _python_path(folders):
+    """(folders to expose, PYTHONPATH entries) for python_path: of this repository, only its support packages."""
+    exposed, pythonpath = [], []
+    for folder in map(_existing, folders):
+        pythonpath.append(folder)
+        exposed += [folder / name for name in SUPPORT_PACKAGES] if folder == REPO_ROOT.resolve() else [folder]
+    return exposed, pythonpath
+
+
+def _existing(path):
+    path = pathlib.Path(path).resolve()
+    if not path.exists():
+        raise ValueError(f"{path} does not exist")
+    return path
+
+
+def _environment(home, pythonpath):
+    """
+    The sandbox's environment: nothing of ours but PASSED_VARIABLES, so no secret leaks in.
+    BLAS runs one thread: sandboxes run side by side, and every thread's buffers count against the memory cap.
+    """
+    env = {"HOME": home, "TMPDIR": home, "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
+           "PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]),
+           "PYTHONPATH": os.pathsep.join(map(str, pythonpath)),
+           **dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), "1")}
+    env.update({name: os.environ[name] for name in PASSED_VARIABLES if name in os.environ})
+    return env
+
+
+@contextlib.contextmanager
+def _lent(workdir, user):
+    """Hand workdir's files to user for the run, and back to workdir's owner after."""
+    owner = workdir.stat()
+    _chown_tree(workdir, user, user)
+    try:
+        yield
+    finally:
+        _chown_tree(workdir, owner.st_uid, owner.st_gid)
+
+
+def _chown_tree(folder, uid, gid):
+    """chown folder and everything in it, never following a symbolic link (the sandbox may have planted some)."""
+    os.chown(folder, uid, gid)
+    for parent, names, files in os.walk(folder):
+        for name in names + files:
+            os.chown(os.path.join(parent, name), uid, gid, follow_symlinks=False)
+
+
+def _communicate(process, stdin, limits):
+    """
+    Feed stdin, keep the first limits.max_output_bytes of stdout and of stderr,
+    and wait for the process up to limits.notebook_timeout seconds, then kill its process group.
+
+    Returns (stdout, stderr, timed_out).
+    """
+    kept = (bytearray(), bytearray())
+    readers = [threading.Thread(target=_keep, args=(stream, limits.max_output_bytes, buffer), daemon=True)
+               for stream, buffer in zip((process.stdout, process.stderr), kept)]
+    for thread in [threading.Thread(target=_feed, args=(process.stdin, stdin), daemon=True), *readers]:
+        thread.start()
+    try:
+        process.wait(limits.notebook_timeout)
+        timed_out = False
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        timed_out = True
+    for thread in readers:
+        thread.join(DRAIN_SECONDS)
+    return bytes(kept[0]), bytes(kept[1]), timed_out
+
+
+def _feed(stream, data):
+    """Write data to the process's stdin and close it; a process that stops reading early is fine."""
+    with contextlib.suppress(BrokenPipeError), stream:
+        stream.write(data)
+
+
+def _keep(stream, cap, buffer):
+    """Read stream to its end, keeping its first cap bytes in buffer."""
+    with stream:
+        for chunk in iter(lambda: stream.read1(1 << 16), b""):
+            buffer += chunk[:cap - len(buffer)]
+
+
+def _read_records(results):
+    """The cells the runner reported, by index; a last line cut short (the runner killed) ends them."""
+    records = {}
+    for line in results:
+        try:
+            record = json.loads(line.decode("utf-8", "replace"))
+            records[record["index"]] = record
+        except (ValueError, KeyError, TypeError):
+            break
+    return records
+
+
+def _conclude(nb, records, run, limits):
+    """(status, message, why the cells without a record did not run) of one notebook run."""
+    code = [index for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    missing = [index for index in code if index not in records]
+    not_run = f"; {len(missing)} cell{'s' * (len(missing) != 1)} not run" if missing else ""
+    last = records[max(records)] if records else None
+    memory = [index for index, record in records.items() if _out_of_memory(record)]
+    if missing and run.timed_out:
+        reason = f"the notebook ran past {limits.notebook_timeout:g} s"
+        return "timeout", f"{reason} (stopped in {_cell_name(nb, missing[0])}){not_run}", reason
+    if last and last["outcome"] in ("stuck", "died"):
+        cell = _cell_name(nb, last["index"])
+        if last["outcome"] == "stuck":
+            status, reason = "timeout", f"{cell} ran past {limits.cell_timeout:g} s and ignored the interrupt"
+        else:
+            status, reason = "kernel-died", f"the kernel died in {cell} ({_exit_text(last.get('exit'))})"
+        # the runner kills no kernel it reports dead: a SIGKILL came from the OOM killer
+        if memory or last.get("exit") == -signal.SIGKILL:
+            return "memory", f"{reason}, out of memory ({limits.memory_mb} MB){not_run}", reason
+        return status, reason + not_run, reason
+    if missing:
+        reason = f"the run failed ({_exit_text(run.returncode)}): {_last_line(run.stderr)}"
+        return "error", reason + not_run, reason
+    if memory:
+        return "memory", f"{_cell_name(nb, memory[0])} ran out of memory ({limits.memory_mb} MB); every cell ran", ""
+    interrupted = [index for index, record in records.items() if record["outcome"] == "interrupted"]
+    if interrupted:
+        return ("timeout", f"{_cell_name(nb, interrupted[0])} ran past {limits.cell_timeout:g} s and was interrupted; "
+                "the other cells ran", "")
+    failed = sum(any(o.get("output_type") == "error" for o in records[index]["outputs"]) for index in code)
+    return "ok", f"{len(code)} code cells ran, {failed} with an error", ""
+
+
+def _out_of_memory(record):
+    """Whether a cell ran out of memory: it raised MemoryError, or IPython printed one it could not format."""
+    return any(output.get("ename", "").endswith("MemoryError")
+               or output.get("name") == "stderr" and "MemoryError" in output.get("text", "")
+               for output in record["outputs"])
+
+
+def _assemble(nb, records, reason, limits):
+    """A copy of nb with each code cell's outputs from its record, and an error where a cell did not finish."""
+    executed = nbformat.from_dict(nb)
+    endings = {"interrupted": ("CellTimeout", f"this cell ran past {limits.cell_timeout:g} s and was interrupted"),
+               "stuck": ("CellTimeout", f"this cell ran past {limits.cell_timeout:g} s and ignored the interrupt"),
+               "died": ("KernelDied", "the kernel died while this cell ran")}
+    for index, cell in enumerate(executed.cells):
+        if cell.cell_type != "code":
+            continue
+        record = records.get(index)
+        if record is None:
+            cell.outputs, cell.execution_count = [_error("NotExecuted", f"not run: {reason}")], None
+            continue
+        cell.outputs = [nbformat.from_dict(output) for output in record["outputs"]]
+        cell.execution_count = record["execution_count"]
+        if record["outcome"] in endings:
+            cell.outputs.append(_error(*endings[record["outcome"]]))
+    return executed
+
+
+def _error(ename, evalue):
+    return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+def _cell_name(nb, index):
+    """'cell 12', with its nbgrader grade id when it has one: 'cell 12 (test_backward)'."""
+    grade_id = nb.cells[index].get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    return f"cell {index + 1}" + (f" ({grade_id})" if grade_id else "")
+
+
+def _exit_text(status):
+    """How a process ended: 'exit status 1', 'killed by SIGSEGV'."""
+    if status is None:
+        return "exit status unknown"
+    if status >= 0:
+        return f"exit status {status}"
+    try:
+        return f"killed by {signal.Signals(-status).name}"
+    except ValueError:  # a real-time signal has no name
+        return f"killed by signal {-status}"
+
+
+def _last_line(output):
+    lines = output.decode("utf-8", "replace").strip().splitlines()
+    return lines[-1][:300] if lines else "no message"

@@ -1,0 +1,117 @@
+"""Reference implementations, run in the trusted process to compute what the student's values must be.
+
+Forward functions take the student's arguments and return the output alone, in
+float64; in train mode batchnorm_forward and spatial_batchnorm_forward write the
+running averages into bn_param as the student's must. Backward functions take
+the upstream gradient and the forward's arguments and return (dx, dgamma, dbeta).
+Every layer is one operation: standardizing the columns of a matrix.
+"""
+import numpy as np
+
+from assignments.fc_net import FullyConnectedNetBase
+
+EPS = 1e-5  # the default eps of every layer
+
+
+def _standardize(m, eps):
+    """Each column of the matrix m over its rows: (xhat, std), std of shape (columns,)."""
+    std = np.sqrt(m.var(axis=0) + eps)
+    return (m - m.mean(axis=0)) / std, std
+
+
+def _standardize_backward(dxhat, xhat, std):
+    """The gradient with respect to m of _standardize(m), given dL/dxhat."""
+    return (dxhat - dxhat.mean(axis=0) - xhat * np.mean(dxhat * xhat, axis=0)) / std
+
+
+def _float64(x):
+    return np.asarray(x, dtype=np.float64)
+
+
+def batchnorm_forward(x, gamma, beta, bn_param):
+    """Batch norm of x (N, D) over the batch; train mode updates bn_param's running averages."""
+    x = _float64(x)
+    eps, momentum = bn_param.get("eps", EPS), bn_param.get("momentum", 0.9)
+    if bn_param["mode"] == "train":
+        mean, var = x.mean(axis=0), x.var(axis=0)
+        for key, statistic in (("running_mean", mean), ("running_var", var)):
+            bn_param[key] = momentum * bn_param.get(key, np.zeros(x.shape[1])) + (1 - momentum) * statistic
+    else:
+        mean, var = bn_param["running_mean"], bn_param["running_var"]
+    return gamma * (x - mean) / np.sqrt(var + eps) + beta
+
+
+def batchnorm_backward(dout, x, gamma, beta, bn_param):
+    """Gradients of train-mode batch norm (x of shape (N, D))."""
+    xhat, std = _standardize(_float64(x), bn_param.get("eps", EPS))
+    return _standardize_backward(dout * gamma, xhat, std), np.sum(dout * xhat, axis=0), np.sum(dout, axis=0)
+
+
+def layernorm_forward(x, gamma, beta, ln_param):
+    """Layer norm of x (N, D): each example over its features."""
+    xhat, _ = _standardize(_float64(x).T, ln_param.get("eps", EPS))
+    return gamma * xhat.T + beta
+
+
+def layernorm_backward(dout, x, gamma, beta, ln_param):
+    """Gradients of layer norm (x of shape (N, D))."""
+    xhat, std = _standardize(_float64(x).T, ln_param.get("eps", EPS))
+    dx = _standardize_backward((dout * gamma).T, xhat, std).T
+    return dx, np.sum(dout * xhat.T, axis=0), np.sum(dout, axis=0)
+
+
+def _rows(a):
+    """(N, C, H, W) -> (N * H * W, C): one row per position, one column per channel."""
+    return a.transpose(0, 2, 3, 1).reshape(-1, a.shape[1])
+
+
+def _unrows(rows, shape):
+    N, C, H, W = shape
+    return rows.reshape(N, H, W, C).transpose(0, 3, 1, 2)
+
+
+def spatial_batchnorm_forward(x, gamma, beta, bn_param):
+    """Spatial batch norm of x (N, C, H, W): each channel over (N, H, W)."""
+    return _unrows(batchnorm_forward(_rows(_float64(x)), gamma, beta, bn_param), x.shape)
+
+
+def spatial_batchnorm_backward(dout, x, gamma, beta, bn_param):
+    """Gradients of train-mode spatial batch norm; dgamma and dbeta of shape (C,)."""
+    dx, dgamma, dbeta = batchnorm_backward(_rows(dout), _rows(_float64(x)), gamma, beta, bn_param)
+    return _unrows(dx, x.shape), dgamma, dbeta
+
+
+def _groups(a, G):
+    """(N, C, H, W) -> (C // G * H * W, N * G): one column per group of contiguous channels of an example."""
+    return a.reshape(a.shape[0] * G, -1).T
+
+
+def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
+    """Group norm of x (N, C, H, W) with G groups; gamma and beta of shape (1, C, 1, 1)."""
+    xhat, _ = _standardize(_groups(_float64(x), G), gn_param.get("eps", EPS))
+    return gamma * xhat.T.reshape(x.shape) + beta
+
+
+def spatial_groupnorm_backward(dout, x, gamma, beta, G, gn_param):
+    """Gradients of group norm; dgamma and dbeta of shape (1, C, 1, 1)."""
+    xhat, std = _standardize(_groups(_float64(x), G), gn_param.get("eps", EPS))
+    dx = _standardize_backward(_groups(dout * gamma, G), xhat, std).T.reshape(x.shape)
+    xhat = xhat.T.reshape(x.shape)
+    return dx, np.sum(dout * xhat, axis=(0, 2, 3), keepdims=True), np.sum(dout, axis=(0, 2, 3), keepdims=True)
+
+
+class Network(FullyConnectedNetBase):
+    """cs231n's FullyConnectedNet with the reference batch or layer norm: the losses and gradients to expect."""
+
+    def init_normalization(self, layer, dim):
+        self.params[f"gamma{layer}"] = np.ones(dim)
+        self.params[f"beta{layer}"] = np.zeros(dim)
+
+    def normalize_forward(self, h, layer):
+        args = (h, self.params[f"gamma{layer}"], self.params[f"beta{layer}"], self.bn_params[layer - 1])
+        forward = batchnorm_forward if self.normalization == "batchnorm" else layernorm_forward
+        return forward(*args), args
+
+    def normalize_backward(self, dout, cache, layer):
+        backward = batchnorm_backward if self.normalization == "batchnorm" else layernorm_backward
+        return backward(dout, *cache)

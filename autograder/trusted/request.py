@@ -1,0 +1,177 @@
+"""The harness's half of a driver run: the calls to make, the arrays they take, and their outcomes.
+
+Checks register calls in a Request while they are built and get a Pending for
+each; the Request is written as calls.json and inputs.npz (the format is in
+driver.py's docstring), the driver runs every call in one process, and
+`resolve` hands each Pending its outcome, which the checks read when they verify.
+"""
+import dataclasses
+import json
+import math
+
+import numpy as np
+
+from .driver import PROTOCOL
+
+
+@dataclasses.dataclass(frozen=True)
+class View:
+    """An array argument passed as a view: a Fortran-order copy of base, then transposed, then strided."""
+    base: np.ndarray
+    fortran: bool = False
+    transpose: tuple = None
+    step: tuple = None
+
+    @property
+    def value(self):
+        """The array the student's function receives, as the driver builds it."""
+        array = np.asfortranarray(self.base) if self.fortran else self.base
+        if self.transpose:
+            array = array.transpose(self.transpose)
+        if self.step:
+            array = array[tuple(slice(None, None, step) for step in self.step)]
+        return array
+
+
+@dataclasses.dataclass(frozen=True)
+class Ref:
+    """The live object an earlier call received (path ("args", i)) or returned (("return", index, ...))."""
+    call: str
+    path: tuple
+
+
+@dataclasses.dataclass(frozen=True)
+class Extended:
+    """A new dict holding the entries of the dict `base` refers to, updated with `entries`."""
+    base: Ref
+    entries: dict
+
+
+class CallFailed(AssertionError):
+    """A check read the outcome of a call that raised (or never ran, or sent nothing)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """What the driver reported for one call: a decoded value and watched arguments, or an error."""
+    ok: bool
+    value: object = None
+    watched: dict = dataclasses.field(default_factory=dict)
+    error: str = ""
+
+
+class Pending:
+    """One call's outcome, readable once the driver has run."""
+
+    def __init__(self, call_id, label):
+        self.id = call_id
+        self.label = label
+        self.outcome = None
+
+    def returned(self, *path):
+        """A reference, for a later call, to what this call returned (or a part of it)."""
+        return Ref(self.id, ("return", *path))
+
+    def arg(self, index):
+        """A reference, for a later call, to the object this call received as positional argument index."""
+        return Ref(self.id, ("args", index))
+
+    @property
+    def value(self):
+        """What the call returned, decoded; raises CallFailed when it raised."""
+        return self._succeeded().value
+
+    def after(self, index):
+        """The watched positional argument index as it was after the call."""
+        return self._succeeded().watched[index]
+
+    def _succeeded(self):
+        if self.outcome is None:
+            raise CallFailed(f"{self.label} was not run")
+        if not self.outcome.ok:
+            raise CallFailed(f"{self.label} raised {self.outcome.error}")
+        return self.outcome
+
+
+class Request:
+    """The calls of one driver run and the input arrays they take."""
+
+    def __init__(self):
+        self.calls = []
+        self.arrays = {}
+        self.pending = []
+
+    def call(self, fn, *args, kwargs=None, send=True, watch=()):
+        """fn(*args, **kwargs) in the sandbox; watch lists positional arguments to report after the call."""
+        return self._add(fn, {"kind": "call", "fn": fn, "args": [self._encode(arg) for arg in args],
+                              "kwargs": self._encode(kwargs or {})["dict"], "send": send, "watch": list(watch)})
+
+    def map(self, fn, *args, over, stack, pick=(0,), kwargs=None):
+        """fn called with each item of stack as argument `over`; the value is the stack of returned[pick]."""
+        args = [None if i == over else arg for i, arg in enumerate(args)]
+        return self._add(fn, {"kind": "map", "fn": fn, "args": [self._encode(arg) for arg in args],
+                              "kwargs": self._encode(kwargs or {})["dict"], "over": over,
+                              "stack": self._array(stack), "pick": list(pick)})
+
+    def net(self, cls, init, *, params, steps=(), numeric=None):
+        """A network cls(**init) with the given parameters, its loss at each (X, y) step, and numeric
+        = (X, y, h) for the losses with each parameter entry moved by +-h (see driver.py)."""
+        spec = {"kind": "net", "cls": cls, "init": self._encode(init)["dict"],
+                "params": self._encode(params)["dict"], "steps": [[self._encode(X), self._encode(y)] for X, y in steps],
+                "numeric": None}
+        if numeric:
+            X, y, h = numeric
+            spec["numeric"] = {"X": self._encode(X), "y": self._encode(y), "h": h}
+        return self._add(cls, spec)
+
+    def write(self, folder, *, cells, seconds):
+        """Save calls.json and inputs.npz in folder; cells is program.py's table of cells."""
+        request = {"protocol": PROTOCOL, "seconds": seconds, "cells": cells, "calls": self.calls}
+        (folder / "calls.json").write_text(json.dumps(request, allow_nan=False), encoding="utf-8")
+        np.savez(folder / "inputs.npz", **self.arrays)
+
+    def resolve(self, outcomes):
+        """Give each Pending its Outcome from {call id: Outcome}."""
+        for pending in self.pending:
+            pending.outcome = outcomes[pending.id]
+
+    @property
+    def call_ids(self):
+        return [pending.id for pending in self.pending]
+
+    def _add(self, label, spec):
+        pending = Pending(f"c{len(self.calls)}", label)
+        self.calls.append({"id": pending.id, **spec})
+        self.pending.append(pending)
+        return pending
+
+    def _array(self, array):
+        key = f"i{len(self.arrays)}"
+        self.arrays[key] = np.array(array)
+        return key
+
+    def _encode(self, value):
+        """The ARG (driver.py) for a value, as it is now."""
+        if isinstance(value, np.generic):
+            value = value.item()
+        if value is None or type(value) in (bool, int, str):
+            return value
+        if type(value) is float and math.isfinite(value):
+            return value
+        if isinstance(value, np.ndarray):
+            return {"array": self._array(value)}
+        if isinstance(value, View):
+            arg = {"array": self._array(value.base), "fortran": value.fortran}
+            arg.update({key: list(getattr(value, key)) for key in ("transpose", "step") if getattr(value, key)})
+            return arg
+        if isinstance(value, dict):
+            return {"dict": {str(key): self._encode(item) for key, item in value.items()}}
+        if isinstance(value, Extended):
+            return {**self._encode(value.entries), "extends": self._encode(value.base)}
+        if isinstance(value, (list, tuple)):
+            return {"list": [self._encode(item) for item in value]}
+        if isinstance(value, Ref):
+            return {"ref": value.call, "path": list(value.path)}
+        if isinstance(value, (type, np.dtype)):
+            return {"dtype": np.dtype(value).name}
+        raise TypeError(f"cannot send {type(value).__name__} to the driver")

@@ -1,0 +1,106 @@
+"""Where submissions execute: local worker processes, or a Dask cluster.
+
+A job is plain data (JSON-able dicts, notebooks as JSON strings) so it travels
+to a process pool or to a Dask worker on another machine alike; `run_job` is the
+function both call. It runs in a trusted process that starts sandboxes: the
+student's notebook executes inside one, the trusted verdict's driver inside a
+fresh one, and nothing the student's code does reaches back into this process
+except the notebook outputs and the arrays the driver returns.
+
+Never threads: nbgrader and jupyter_client mutate os.environ.
+"""
+import concurrent.futures
+import contextlib
+import dataclasses
+import multiprocessing
+import os
+import pathlib
+import tempfile
+
+import nbformat
+
+from . import sandbox
+from .trusted.verdict import trusted_verdict
+
+SUPPORT_PACKAGES = ("assignments", "data_utils")
+
+
+def support_python_path():
+    """The folder holding the support packages the notebooks import (the sandbox exposes only those)."""
+    import assignments
+    return (str(pathlib.Path(assignments.__file__).resolve().parent.parent),)
+
+
+def run_job(job):
+    """
+    Execute one submission and compute its trusted verdict.
+
+    Inputs (a dict):
+    - student, assignment: ids
+    - notebooks: {file name: sanitized notebook JSON}, in the order to run them
+    - files: {relative path: bytes} other files of the submission folder
+    - limits: dict of sandbox.Limits fields
+    - sandbox: bool, False only when the instructor passed --no-sandbox
+    - seed: int, seeds the trusted verdict's inputs
+
+    Returns a dict: student, executed {name: notebook JSON}, status {name: (status, message)},
+    seconds {name: float}, trusted {grade_id: (score, max_score, [(description, passed, message)])},
+    trusted_error (a message or None).
+    """
+    limits = sandbox.Limits(**job["limits"])
+    result = {"student": job["student"], "executed": {}, "status": {}, "seconds": {}, "trusted": {},
+              "trusted_error": None}
+    with tempfile.TemporaryDirectory(prefix="grade-") as scratch:
+        workdir = pathlib.Path(scratch) / "work"
+        workdir.mkdir()
+        for relative, content in job["files"].items():
+            target = workdir / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        notebooks = {name: nbformat.reads(text, as_version=4) for name, text in job["notebooks"].items()}
+        for name, nb in notebooks.items():
+            nbformat.write(nb, workdir / name)
+        for name, nb in notebooks.items():
+            run = sandbox.execute_notebook(nb, workdir, limits=limits, sandbox=job["sandbox"],
+                                           python_path=support_python_path())
+            result["executed"][name] = nbformat.writes(run.notebook)
+            result["status"][name] = (run.status, run.message)
+            result["seconds"][name] = run.seconds
+        verdict_dir = pathlib.Path(scratch) / "trusted"
+        verdict_dir.mkdir()
+        try:
+            verdicts = trusted_verdict(notebooks, seed=job["seed"], workdir=verdict_dir,
+                                       run=_sandboxed_runner(limits, job["sandbox"]))
+            result["trusted"] = {grade_id: (v.score, v.max_score, [tuple(c) for c in v.checks])
+                                 for grade_id, v in verdicts.items()}
+        except Exception as error:  # the trusted side failing must not lose the in-kernel grades
+            result["trusted_error"] = f"{type(error).__name__}: {error}"
+    return result
+
+
+def _sandboxed_runner(limits, use_sandbox):
+    def run(command, workdir):
+        return sandbox.run_in_sandbox(command, workdir, limits=limits, sandbox=use_sandbox,
+                                      python_path=support_python_path())
+    return run
+
+
+def limits_dict(limits):
+    return dataclasses.asdict(limits)
+
+
+@contextlib.contextmanager
+def worker_pool(*, workers=None, scheduler=None):
+    """
+    Yield (submit, as_completed) for a pool of worker processes on this machine
+    (as many as cores by default) or, with scheduler='tcp://host:port', for the
+    workers of a running Dask distributed cluster.
+    """
+    if scheduler:
+        from distributed import Client, as_completed
+        with Client(scheduler) as client:
+            yield (lambda job: client.submit(run_job, job, pure=False)), as_completed
+        return
+    context = multiprocessing.get_context("spawn")  # fresh interpreters: no state inherited from the coordinator
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers or os.cpu_count(), mp_context=context) as pool:
+        yield (lambda job: pool.submit(run_job, job)), concurrent.futures.as_completed

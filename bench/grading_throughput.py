@@ -1,0 +1,86 @@
+"""Grading throughput: stock sequential `nbgrader autograde` vs the harness with 2 workers, side by side.
+
+Run from the repository root (takes about 20 minutes for 50 submissions on 2 cores):
+
+    .venv/bin/python bench/grading_throughput.py [--submissions 50] [--workers 2] [--no-sandbox]
+
+Both grade the same course: the example submissions (correct, blank, every
+classic bug) copied under new student ids until there are --submissions of
+them. Printed: wall time of each, their ratio (goal: the harness at least 1.8x
+faster with 2 workers on 2 cores), and the harness's overhead per submission
+above bare execution of the same notebooks with nbclient.
+"""
+import argparse
+import pathlib
+import shutil
+import sys
+import tempfile
+import time
+
+import nbformat
+from nbclient import NotebookClient
+
+from autograder.course import nbgrader, new_course_dir
+from autograder.examples import write_submissions
+from autograder.grade import grade_assignment
+from autograder.releases import generate_releases
+
+ASSIGNMENT = "batchnorm"
+
+
+def make_course(folder, count):
+    """A course whose submitted/ holds `count` submissions, cycling through the example students."""
+    course = new_course_dir(folder)
+    generate_releases(course, ASSIGNMENT)
+    examples = sorted(write_submissions(course, ASSIGNMENT))
+    submitted = course / "submitted"
+    for i in range(len(examples), count):
+        shutil.copytree(submitted / examples[i % len(examples)], submitted / f"copy-{i:03d}-{examples[i % len(examples)]}")
+    return course
+
+
+def bare_seconds(course, student):
+    """Seconds to execute one submission's notebooks with nbclient, outside any grader."""
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = shutil.copytree(course / "submitted" / student / ASSIGNMENT, pathlib.Path(scratch) / "s")
+        start = time.perf_counter()
+        for path in sorted(folder.glob("*.ipynb")):
+            nb = nbformat.read(path, as_version=4)
+            NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
+                           resources={"metadata": {"path": str(folder)}}).execute()
+        return time.perf_counter() - start
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--submissions", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-sandbox", action="store_true")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as scratch:
+        stock_course = make_course(pathlib.Path(scratch) / "stock", args.submissions)
+        harness_course = pathlib.Path(scratch) / "harness"
+        shutil.copytree(stock_course, harness_course)
+        bare = bare_seconds(stock_course, "correct")
+
+        start = time.perf_counter()
+        nbgrader(stock_course, "autograde", ASSIGNMENT, "--force")
+        stock = time.perf_counter() - start
+
+        start = time.perf_counter()
+        grade_assignment(harness_course, ASSIGNMENT, workers=args.workers, use_sandbox=not args.no_sandbox,
+                         progress=False)
+        harness = time.perf_counter() - start
+
+    n = args.submissions
+    print(f"submissions: {n}   workers: {args.workers}   sandbox: {not args.no_sandbox}")
+    print(f"stock nbgrader autograde (sequential): {stock:7.1f} s   {stock / n:5.2f} s/submission")
+    print(f"harness ({args.workers} workers):               {harness:7.1f} s   {harness / n:5.2f} s/submission")
+    print(f"speedup: {stock / harness:.2f}x (goal: at least 1.8x)")
+    print(f"bare nbclient execution of one correct submission: {bare:.2f} s; harness overhead per submission: "
+          f"{harness * args.workers / n - bare:+.2f} s of worker time")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
