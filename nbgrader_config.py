@@ -36,5 +36,10 @@ c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHi
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = STDERR_WARNINGS
 
+# `nbgrader zip_collect` (and `python -m autograder grade --zip`): Canvas's download names,
+# <student>_[late_]<id>_<id>_<notebook>[-<n>].ipynb; adapt the pattern to your LMS.
+c.FileNameCollectorPlugin.named_regexp = (
+    r".*/(?P<student_id>[^/_]+)_(?:late_)?\d+_\d+_(?P<file_id>[^/]+?)(?:-\d+)?\.ipynb$")
+
 # Generous per-cell limit: the gradient checks of a slow but correct solution must finish.
 c.Execute.timeout = 120

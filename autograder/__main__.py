@@ -74,6 +74,10 @@ def build_parser():
                        help=f"the nbgrader course folder (default: {REPO_ROOT})")
     grade.add_argument("--student", action="append", metavar="ID",
                        help="grade only this student (repeat for several)")
+    grade.add_argument("--zip", type=pathlib.Path, metavar="FILE",
+                       help="a zip of learning-management-system downloads, collected into submitted/ first "
+                            "with `nbgrader zip_collect` (file names as the course config's "
+                            "FileNameCollectorPlugin.named_regexp says; Canvas's by default)")
     grade.add_argument("--workers", type=_positive(int), metavar="N",
                        help="local worker processes (default: one per core)")
     grade.add_argument("--scheduler", metavar="ADDRESS",

@@ -1,8 +1,9 @@
 """`python -m autograder grade`: the command around grade.grade_assignment, its reports and its summary table."""
+import shutil
 import sys
 
 from . import sandbox
-from .course import nbgrader
+from .course import CourseError, nbgrader
 from .grade import grade_assignment, raise_for_course
 from .gradebook import integrity_problems, load_config, resolve_db_url
 from .reports import write_class_summary, write_gradescope_results
@@ -11,6 +12,8 @@ from .reports import write_class_summary, write_gradescope_results
 def run_grade(args):
     """Grade, then write nbgrader feedback and the CSV export; print one line per student. Exit status 0 or 1."""
     raise_for_course(args.course_dir, args.assignment)
+    if args.zip:
+        collect_zip(args.course_dir, args.assignment, args.zip)
     limits = sandbox.Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.timeout,
                             memory_mb=args.memory_mb)
     outcomes = grade_assignment(args.course_dir, args.assignment, students=args.student, workers=args.workers,
@@ -33,3 +36,13 @@ def run_grade(args):
     print(f"graded {len(outcomes)} submission(s); feedback and results.json in {args.course_dir / 'feedback'}, "
           f"grades in {args.course_dir / 'grades.csv'}, class summary in {summary}")
     return 1 if problems else 0
+
+
+def collect_zip(course_dir, assignment, archive):
+    """Put an LMS download zip where `nbgrader zip_collect` looks, and run it (submitted/ gains its students)."""
+    if not archive.is_file():
+        raise CourseError(f"{archive} is not a file")
+    folder = course_dir / "downloaded" / assignment / "archive"
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(archive, folder / archive.name)
+    nbgrader(course_dir, "zip_collect", assignment, "--force")

@@ -8,18 +8,22 @@ instructor's settings (IgnorePattern, LimitOutput, late penalties) apply.
 """
 import pathlib
 import time
+import warnings
 
 from nbconvert.preprocessors import Preprocessor
 from nbgrader.api import Gradebook, InvalidEntry, MissingEntry
 from nbgrader.converters.autograde import Autograde
 from nbgrader.preprocessors import Execute
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, SAWarning
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
 from .course import CONFIG_FILE, CourseError
 
 RETRIES = 5  # concurrent graders on one database can collide on the same new rows
+
+# nbgrader's own gradebook code triggers these SQLAlchemy 2 notices on every new submission; they are not ours to fix
+warnings.filterwarnings("ignore", category=SAWarning, module=r"nbgrader\.api")
 
 
 def load_config(course_dir):

@@ -175,6 +175,21 @@ def test_kill_9_mid_run_then_rerun_loses_and_duplicates_nothing(graded, course):
     assert score_table(db, ASSIGNMENT)[1] == before
 
 
+def test_a_zip_of_lms_downloads_is_collected_and_graded(tmp_path):
+    import zipfile
+    course = build_course(tmp_path / "course", set())
+    correct = example_notebooks(course, ASSIGNMENT)[CORRECT]
+    archive = tmp_path / "submissions.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for k, (name, nb) in enumerate(sorted(correct.items())):
+            z.writestr(f"annsmith_1234_{5678 + k}_{name.replace('.ipynb', '-1.ipynb')}", nbformat.writes(nb))
+    assert main(["grade", ASSIGNMENT, "--course-dir", str(course), "--zip", str(archive)]) == 0
+    assert sorted(p.name for p in (course / "submitted" / "annsmith" / ASSIGNMENT).iterdir()) == sorted(correct)
+    assert read_marker(course, ASSIGNMENT, "annsmith")["status"] == "graded"
+    assert (course / "feedback" / "annsmith" / ASSIGNMENT / "results.json").exists()
+    assert (course / "reports" / ASSIGNMENT / "summary.html").exists()
+
+
 def test_cli_errors_are_one_line(course, tmp_path, capsys):
     assert main(["grade", "no-such-assignment", "--course-dir", str(course)]) == 1
     assert capsys.readouterr().err.count("\n") == 1
