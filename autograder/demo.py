@@ -4,7 +4,6 @@ Grading happens in a separate course directory (default build/demo) so that the
 example students never mix with an instructor's real gradebook in the
 repository root.
 """
-import pathlib
 import time
 
 from .course import ASSIGNMENTS, REPO_ROOT, new_course_dir, nbgrader

@@ -22,8 +22,6 @@ import nbformat
 from . import sandbox
 from .trusted.verdict import trusted_verdict
 
-SUPPORT_PACKAGES = ("assignments", "data_utils")
-
 
 def support_python_path():
     """The folder holding the support packages the notebooks import (the sandbox exposes only those)."""

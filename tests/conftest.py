@@ -1,5 +1,4 @@
 """Shared helpers: paths of the course's notebooks, execution with nbclient, nbgrader regions."""
-import pathlib
 import re
 import shutil
 

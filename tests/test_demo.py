@@ -92,4 +92,4 @@ def test_grades_are_exported_and_the_table_printed(demo):
         rows = list(csv.DictReader(f))
     students = {row["student_id"] for row in rows}
     assert students == set(results["batchnorm"][1])
-    assert f"Scores for batchnorm" in log and CORRECT in log
+    assert "Scores for batchnorm" in log and CORRECT in log

@@ -1,6 +1,5 @@
 """The grading harness end to end on a real course: parallel, resumable, hostile submissions, clear errors."""
 import copy
-import json
 import os
 import signal
 import subprocess

@@ -1,7 +1,6 @@
 """Whole notebooks run in a Jupyter kernel: the solutions pass every test, the student release none."""
 import shutil
 
-import nbformat
 import pytest
 
 from conftest import (RELEASE, execute, graded_cells, has_error, nbgrader_meta, notebooks, points_shown)
