@@ -19,6 +19,7 @@ import time
 
 import nbformat
 from nbclient import NotebookClient
+from nbgrader.utils import setenv
 
 from autograder.course import nbgrader, new_course_dir
 from autograder.examples import write_submissions
@@ -40,8 +41,8 @@ def make_course(folder, count):
 
 
 def bare_seconds(course, student):
-    """Seconds to execute one submission's notebooks with nbclient, outside any grader."""
-    with tempfile.TemporaryDirectory() as scratch:
+    """Seconds to execute one submission's notebooks with nbclient, outside any grader, at autograde settings."""
+    with tempfile.TemporaryDirectory() as scratch, setenv(NBGRADER_EXECUTION="autograde"):
         folder = shutil.copytree(course / "submitted" / student / ASSIGNMENT, pathlib.Path(scratch) / "s")
         start = time.perf_counter()
         for path in sorted(folder.glob("*.ipynb")):
