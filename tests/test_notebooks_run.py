@@ -8,13 +8,18 @@ from conftest import (RELEASE, execute, graded_cells, has_error, nbgrader_meta, 
 pytestmark = pytest.mark.e2e
 
 
+def execute_copy(path, tmp_path):
+    """Execute path in a scratch copy of its folder (other notebooks of the folder included)."""
+    folder = shutil.copytree(path.parent, tmp_path / path.parent.name)
+    return execute(folder / path.name, folder)
+
+
 def stderr_of(cell):
     return "".join(o.text for o in cell.outputs if o.output_type == "stream" and o.name == "stderr")
 
 
 def test_source_notebook_earns_every_point_hidden_tests_included(source_notebook, tmp_path):
-    folder = shutil.copytree(source_notebook.parent, tmp_path / source_notebook.parent.name)
-    nb = execute(folder / source_notebook.name, folder)
+    nb = execute_copy(source_notebook, tmp_path)
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert not has_error(cell), f"{nbgrader_meta(cell).get('grade_id')} raised"
@@ -28,8 +33,7 @@ def test_source_notebook_earns_every_point_hidden_tests_included(source_notebook
 @pytest.mark.parametrize("path", notebooks(RELEASE / "solution"), ids=lambda p: p.name)
 def test_solution_release_runs_alone_outside_the_repository(path, tmp_path):
     """A student with only the release folder and the installed package can run it."""
-    folder = shutil.copytree(path.parent, tmp_path / path.parent.name)
-    nb = execute(folder / path.name, folder)
+    nb = execute_copy(path, tmp_path)
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert not has_error(cell), f"{nbgrader_meta(cell).get('grade_id')} raised"
@@ -39,8 +43,7 @@ def test_solution_release_runs_alone_outside_the_repository(path, tmp_path):
 
 @pytest.mark.parametrize("path", notebooks(RELEASE / "student"), ids=lambda p: p.name)
 def test_student_release_passes_no_graded_test(path, tmp_path):
-    folder = shutil.copytree(path.parent, tmp_path / path.parent.name)
-    nb = execute(folder / path.name, folder)
+    nb = execute_copy(path, tmp_path)
     graded = graded_cells(nb)
     assert graded
     passing = [nbgrader_meta(c)["grade_id"] for c in graded if not has_error(c)]
