@@ -70,7 +70,7 @@ def run_job(job):
         verdict_dir = pathlib.Path(scratch) / "trusted"
         verdict_dir.mkdir()
         try:
-            verdicts = trusted_verdict(notebooks, seed=job["seed"], workdir=verdict_dir,
+            verdicts = trusted_verdict(notebooks, assignment=job["assignment"], seed=job["seed"], workdir=verdict_dir,
                                        run=_sandboxed_runner(limits, job["sandbox"]))
             result["trusted"] = {grade_id: (v.score, v.max_score, [tuple(c) for c in v.checks])
                                  for grade_id, v in verdicts.items()}

@@ -16,11 +16,14 @@ from autograder.bug_catalog import EXAMPLES
 from autograder.course import REPO_ROOT
 from autograder.examples import BLANK, CORRECT, example_notebooks
 from autograder.trusted import driver, extract
-from autograder.trusted.checks import CELLS, NOTEBOOKS
+from autograder.trusted.checks import ASSIGNMENTS as TRUSTED
 from autograder.trusted.replies import Opaque, read_replies
 from autograder.trusted.request import CallFailed, Request, View
 from autograder.trusted.verdict import trusted_verdict
 from conftest import SOURCE
+
+ASSIGNMENT = "batchnorm"
+CELLS, NOTEBOOKS = TRUSTED[ASSIGNMENT].cells, TRUSTED[ASSIGNMENT].notebooks
 
 DRIVER = pathlib.Path(driver.__file__)
 
@@ -79,7 +82,8 @@ def test_a_graded_cell_without_trusted_checks_gets_no_verdict(tmp_path):
     """Its in-kernel grade stands: a student who adds a graded cell cannot make the trusted verdict fail."""
     nb = new_notebook(cells=[new_code_cell("assert True", metadata={"nbgrader": {
         "grade_id": "test_new", "grade": True, "solution": False, "points": 1, "schema_version": 3}})])
-    assert trusted_verdict({"SpatialBatchNorm.ipynb": nb}, run=run_plainly, seed=0, workdir=tmp_path) == {}
+    assert trusted_verdict({"SpatialBatchNorm.ipynb": nb}, assignment=ASSIGNMENT, run=run_plainly, seed=0,
+                           workdir=tmp_path) == {}
 
 
 # --- the driver and its protocol ---
@@ -289,7 +293,7 @@ def write_answer(results, outputs=None):
 def test_no_usable_answer_costs_every_cell_with_the_reason(tmp_path, run, message):
     notebooks = {"SpatialBatchNorm.ipynb": nbformat.read(SOURCE / "batchnorm" / "SpatialBatchNorm.ipynb",
                                                          as_version=4)}
-    verdicts = trusted_verdict(notebooks, run=run, seed=0, workdir=tmp_path)
+    verdicts = trusted_verdict(notebooks, assignment=ASSIGNMENT, run=run, seed=0, workdir=tmp_path)
     assert set(verdicts) == {"test_spatial_forward_train", "test_spatial_test_mode", "test_spatial_backward",
                              "test_groupnorm_forward", "test_groupnorm_backward"}
     for verdict in verdicts.values():
@@ -305,7 +309,7 @@ def students():
 
 
 def verdict_of(notebooks, tmp_path, seed=0):
-    return trusted_verdict(notebooks, run=run_plainly, seed=seed, workdir=tmp_path)
+    return trusted_verdict(notebooks, assignment=ASSIGNMENT, run=run_plainly, seed=seed, workdir=tmp_path)
 
 
 def lost(verdicts):

@@ -1,10 +1,29 @@
-"""The trusted checks of every graded test cell of the batchnorm assignment, by grade id.
+"""The trusted checks of every assignment's graded test cells, by assignment and grade id.
 
-CELLS maps a test cell's grade id to the function that builds its checks:
-cell(request, rng) -> [scoring.Check]. NOTEBOOKS is the order the notebooks'
-solution code runs in (SpatialBatchNorm.ipynb uses BatchNormalization.ipynb's).
+ASSIGNMENTS maps an assignment to its Checks: `notebooks`, the order the
+notebooks' solution code runs in (a later notebook may use an earlier one's
+functions), and `cells`, which maps a test cell's grade id to the function that
+builds its checks: cell(request, rng) -> [scoring.Check]. An assignment missing
+here has no trusted verdict.
 """
+import dataclasses
+
 from . import batchnorm_cells, spatial_cells
 
-NOTEBOOKS = ("BatchNormalization.ipynb", "SpatialBatchNorm.ipynb")
-CELLS = {**batchnorm_cells.CELLS, **spatial_cells.CELLS}
+
+@dataclasses.dataclass(frozen=True)
+class Checks:
+    notebooks: tuple
+    cells: dict
+
+
+NO_CHECKS = Checks((), {})
+ASSIGNMENTS = {
+    "batchnorm": Checks(("BatchNormalization.ipynb", "SpatialBatchNorm.ipynb"),
+                        {**batchnorm_cells.CELLS, **spatial_cells.CELLS}),
+}
+
+
+def for_assignment(assignment):
+    """The Checks of an assignment (NO_CHECKS for one without trusted checks)."""
+    return ASSIGNMENTS.get(assignment, NO_CHECKS)

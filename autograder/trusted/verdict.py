@@ -14,7 +14,7 @@ import zlib
 import numpy as np
 
 from . import extract
-from .checks import CELLS, NOTEBOOKS
+from . import checks as trusted_checks
 from .replies import DriverFailure, read_replies
 from .request import Request
 from .scoring import failed_cell, score_cell
@@ -25,13 +25,14 @@ REQUEST_FILES = ("program.py", "calls.json", "inputs.npz", DRIVER)
 ANSWER_FILES = ("results.json", "outputs.npz")
 
 
-def trusted_verdict(notebooks, *, run, seed, workdir):
+def trusted_verdict(notebooks, *, assignment, run, seed, workdir):
     """
     Score every graded test cell of a submission with the trusted checks.
 
     Inputs:
     - notebooks: {notebook file name: NotebookNode}, the submission (its cells'
       nbgrader metadata as nbgrader restored it)
+    - assignment: The assignment's name, which selects its checks (checks.ASSIGNMENTS)
     - run: run(command, workdir) runs a command (a list of strings) in a sandbox
       and returns an object with returncode, stdout, stderr and timed_out
     - seed: Non-negative integer the inputs are drawn from
@@ -39,17 +40,20 @@ def trusted_verdict(notebooks, *, run, seed, workdir):
       the driver's answer are written there
 
     Returns {grade id: scoring.CellVerdict} for the graded code cells of the
-    notebooks that checks.CELLS knows (a cell it does not know has no trusted
+    notebooks that the assignment's checks know (a cell it does not know has no trusted
     verdict, so the caller keeps the in-kernel one; the tests make sure every
     cell of the source notebooks is known). When the driver crashes, times out
     or writes something malformed, every cell gets 0 with that reason as each
     check's message.
     """
     workdir = pathlib.Path(workdir)
-    graded = [cell for cell in extract.graded_cells(notebooks, NOTEBOOKS) if cell.grade_id in CELLS]
+    known = trusted_checks.for_assignment(assignment)
+    graded = [cell for cell in extract.graded_cells(notebooks, known.notebooks) if cell.grade_id in known.cells]
+    if not graded:
+        return {}
     request = Request()
-    checks = {cell.grade_id: CELLS[cell.grade_id](request, _cell_rng(seed, cell.grade_id)) for cell in graded}
-    _write_request(workdir, request, extract.solution_cells(notebooks, NOTEBOOKS))
+    checks = {cell.grade_id: known.cells[cell.grade_id](request, _cell_rng(seed, cell.grade_id)) for cell in graded}
+    _write_request(workdir, request, extract.solution_cells(notebooks, known.notebooks))
     result = run([sys.executable, str(workdir / DRIVER), str(workdir)], workdir)
     try:
         request.resolve(_answer(result, workdir, request))

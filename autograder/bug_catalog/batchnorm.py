@@ -1,39 +1,12 @@
-"""The classic bugs planted in example submissions, per assignment.
+"""The bugs of the batchnorm assignment's example submissions (BatchNormalization.ipynb, SpatialBatchNorm.ipynb).
 
-Each bug is a few exact text edits of solution cells and the set of test cells
-that must lose points because of it; every other graded cell must keep all its
-points (tests/test_demo.py checks both). The notebooks reuse the student's own
-functions (the network calls batchnorm_forward, SpatialBatchNorm.ipynb imports
-the vanilla layer), so a bug in one function also costs points where it is reused.
+The notebooks reuse the student's own functions (the network calls batchnorm_forward,
+SpatialBatchNorm.ipynb imports the vanilla layer), so a bug in one function also
+costs points where it is reused.
 """
-import dataclasses
+from .bugs import Bug, Edit
 
-
-@dataclasses.dataclass(frozen=True)
-class Edit:
-    """Replace every occurrence of `old` (at least one) by `new` in one solution cell."""
-    cell: str
-    old: str
-    new: str
-
-
-@dataclasses.dataclass(frozen=True)
-class Bug:
-    """
-    A classic mistake planted in an otherwise correct submission.
-
-    - student: The example student's id
-    - description: The mistake, in a few words
-    - edits: The text edits that plant it
-    - affected: Grade ids of the test cells that must lose points; all others keep
-      theirs (empty for a variant that must keep every point)
-    """
-    student: str
-    description: str
-    edits: tuple
-    affected: frozenset
-
-
+# BatchNormalization.ipynb
 BATCHNORM_BUGS = (
     Bug("bug-unbiased-variance", "variance divided by N - 1 instead of N",
         (Edit("batchnorm_forward", "var = np.mean(xc * xc, axis=0)",
@@ -135,4 +108,4 @@ WARNS_ON_STDERR = Bug(
           "        mu = x.mean(axis=0)\n        np.log(np.zeros(1))  # numpy warns: divide by zero\n"),),
     frozenset())
 
-EXAMPLES = {"batchnorm": BATCHNORM_BUGS + SPATIAL_BUGS + (WARNS_ON_STDERR,)}
+EXAMPLES = BATCHNORM_BUGS + SPATIAL_BUGS + (WARNS_ON_STDERR,)

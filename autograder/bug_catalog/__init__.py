@@ -1,0 +1,16 @@
+"""The classic bugs planted in example submissions, per assignment.
+
+Each bug is a few exact text edits of solution cells and the set of test cells
+that must lose points because of it; every other graded cell must keep all its
+points (tests/test_demo.py checks both). EXAMPLES maps an assignment to its bugs,
+one module per assignment.
+"""
+from . import batchnorm
+from .batchnorm import WARNS_ON_STDERR
+from .bugs import Bug, Edit
+
+EXAMPLES = {
+    "batchnorm": batchnorm.EXAMPLES,
+}
+
+__all__ = ["Bug", "Edit", "EXAMPLES", "WARNS_ON_STDERR"]
