@@ -7,7 +7,9 @@ student's notebook executes inside one, the trusted verdict's driver inside a
 fresh one, and nothing the student's code does reaches back into this process
 except the notebook outputs and the arrays the driver returns.
 
-Never threads: nbgrader and jupyter_client mutate os.environ.
+Never threads for grading jobs: nbgrader and jupyter_client mutate os.environ. Within a
+job, the trusted verdict runs in a second thread while the notebooks execute:
+both only start subprocesses with environments built explicitly.
 """
 import concurrent.futures
 import contextlib
@@ -49,34 +51,42 @@ def run_job(job):
     limits = sandbox.Limits(**job["limits"])
     result = {"student": job["student"], "executed": {}, "status": {}, "seconds": {}, "trusted": {},
               "trusted_error": None}
-    with tempfile.TemporaryDirectory(prefix="grade-") as scratch:
+    # as `nbgrader autograde` does: notebooks may shorten their work while graded (set for the
+    # whole job, before the verdict's thread starts, so that no thread sees os.environ change)
+    with tempfile.TemporaryDirectory(prefix="grade-") as scratch, setenv(NBGRADER_EXECUTION="autograde"):
         workdir = pathlib.Path(scratch) / "work"
         workdir.mkdir()
         for relative, content in job["files"].items():
             target = workdir / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
-        notebooks = {name: nbformat.reads(text, as_version=4) for name, text in job["notebooks"].items()}
-        for name, nb in notebooks.items():
-            nbformat.write(nb, workdir / name)
-        for name, nb in notebooks.items():
-            # as `nbgrader autograde` does: notebooks may shorten their work while graded
-            with setenv(NBGRADER_EXECUTION="autograde"):
-                run = sandbox.execute_notebook(nb, workdir, limits=limits, sandbox=job["sandbox"],
-                                               python_path=support_python_path())
-            result["executed"][name] = nbformat.writes(run.notebook)
-            result["status"][name] = (run.status, run.message)
-            result["seconds"][name] = run.seconds
-        verdict_dir = pathlib.Path(scratch) / "trusted"
-        verdict_dir.mkdir()
-        try:
-            verdicts = trusted_verdict(notebooks, assignment=job["assignment"], seed=job["seed"], workdir=verdict_dir,
-                                       run=_sandboxed_runner(limits, job["sandbox"]))
-            result["trusted"] = {grade_id: (v.score, v.max_score, [tuple(c) for c in v.checks])
-                                 for grade_id, v in verdicts.items()}
-        except Exception as error:  # the trusted side failing must not lose the in-kernel grades
-            result["trusted_error"] = f"{type(error).__name__}: {error}"
+        # The trusted verdict needs only the submission's code, not its outputs: it runs in its own
+        # sandbox while the notebooks execute, filling the moments a notebook's run waits (kernel
+        # start, message round trips) instead of adding its time after them.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as verdict_thread:
+            verdict = verdict_thread.submit(_trusted_result, job, pathlib.Path(scratch) / "trusted", limits)
+            for name, text in job["notebooks"].items():
+                (workdir / name).write_text(text, encoding="utf-8")
+            for name, text in job["notebooks"].items():
+                run = sandbox.execute_notebook(nbformat.reads(text, as_version=4), workdir, limits=limits,
+                                               sandbox=job["sandbox"], python_path=support_python_path())
+                result["executed"][name] = nbformat.writes(run.notebook)
+                result["status"][name] = (run.status, run.message)
+                result["seconds"][name] = run.seconds
+            result["trusted"], result["trusted_error"] = verdict.result()
     return result
+
+
+def _trusted_result(job, verdict_dir, limits):
+    """(trusted verdicts as plain data, None), or ({}, the error) when the trusted side itself failed."""
+    notebooks = {name: nbformat.reads(text, as_version=4) for name, text in job["notebooks"].items()}
+    verdict_dir.mkdir()
+    try:
+        verdicts = trusted_verdict(notebooks, assignment=job["assignment"], seed=job["seed"], workdir=verdict_dir,
+                                   run=_sandboxed_runner(limits, job["sandbox"]))
+    except Exception as error:  # the trusted side failing must not lose the in-kernel grades
+        return {}, f"{type(error).__name__}: {error}"
+    return {grade_id: (v.score, v.max_score, [tuple(c) for c in v.checks]) for grade_id, v in verdicts.items()}, None
 
 
 def _sandboxed_runner(limits, use_sandbox):
