@@ -3,7 +3,7 @@
 They are generated on every run, never hand-edited, so they follow the source
 notebooks. A correct submission is the student release with each solution cell
 taken from the solution release; a buggy one applies the exact text edits of a
-bug from autograder/bug_catalog.py to those cells. An edit whose text or cell is
+bug from autograder/bug_catalog/ to those cells. An edit whose text or cell is
 no longer there raises, so a changed solution cannot silently turn a bug into a
 correct submission.
 """
@@ -42,7 +42,7 @@ def plant(nb, bug):
         cell = cells[edit.cell]
         if edit.old not in cell.source:
             raise ValueError(f"{bug.student}: {edit.old!r} is not in cell {edit.cell!r}; "
-                             "update autograder/bug_catalog.py to match the source notebook")
+                             "update autograder/bug_catalog/ to match the source notebook")
         cell.source = cell.source.replace(edit.old, edit.new)
     return nb
 
@@ -69,7 +69,7 @@ def example_notebooks(course_dir, assignment):
         lost = sorted({edit.cell for edit in bug.edits} - cell_ids)
         if lost:
             raise ValueError(f"{bug.student}: no notebook of {assignment!r} has cell(s) {', '.join(lost)}; "
-                             "update autograder/bug_catalog.py")
+                             "update autograder/bug_catalog/")
     return students
 
 

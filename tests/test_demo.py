@@ -15,6 +15,7 @@ from autograder.releases import VERSIONS
 from conftest import RELEASE, SOURCE, execute, graded_cells, hidden_lines, notebooks
 
 pytestmark = pytest.mark.e2e
+BUGS = [(assignment, bug) for assignment in ASSIGNMENTS for bug in EXAMPLES.get(assignment, ())]
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +50,10 @@ def test_correct_submission_gets_every_point_and_blank_none(demo):
             assert rows[BLANK][name] == 0, (assignment, name)
 
 
-@pytest.mark.parametrize("bug", EXAMPLES["batchnorm"], ids=lambda b: b.student)
-def test_each_bug_loses_points_exactly_where_it_is_tested(demo, bug):
+@pytest.mark.parametrize("assignment, bug", BUGS, ids=[f"{a}/{b.student}" for a, b in BUGS])
+def test_each_bug_loses_points_exactly_where_it_is_tested(demo, assignment, bug):
     _, results, _ = demo
-    tests, rows = results["batchnorm"]
+    tests, rows = results[assignment]
     scores = rows[bug.student]
     lost = {name for name, points, manual in tests if not manual and scores[name] < points}
     assert lost == set(bug.affected), f"{bug.description}: lost points in {sorted(lost)}"
@@ -81,8 +82,8 @@ def test_feedback_shows_hidden_outcomes_but_not_hidden_code(demo):
             shown = [line for line in secret if line in lines]
             assert not shown, f"{page} shows hidden test code: {shown[:3]}"
             if "FAIL " in text:
-                shown_failures.add(page.parts[-3])
-    bugs = {bug.student for bug in EXAMPLES["batchnorm"] if bug.affected}
+                shown_failures.add((page.parts[-2], page.parts[-3]))
+    bugs = {(assignment, bug.student) for assignment, bug in BUGS if bug.affected}
     assert bugs <= shown_failures, f"no failed check shown to {sorted(bugs - shown_failures)}"
 
 
@@ -91,5 +92,5 @@ def test_grades_are_exported_and_the_table_printed(demo):
     with open(course_dir / "grades.csv") as f:
         rows = list(csv.DictReader(f))
     students = {row["student_id"] for row in rows}
-    assert students == set(results["batchnorm"][1])
-    assert "Scores for batchnorm" in log and CORRECT in log
+    assert students == {student for _, rows_of in results.values() for student in rows_of}
+    assert all(f"Scores for {assignment}" in log for assignment in ASSIGNMENTS) and CORRECT in log
