@@ -16,8 +16,9 @@ back; `run_in_sandbox` runs any command in one. Inside the sandbox:
   process visible), no capabilities, a new session, killed with its parent;
 - an unprivileged user: nobody (65534) when we are root, else our own user, in
   a user namespace of its own, so that the process cap (RLIMIT_NPROC) counts
-  this sandbox's processes only; it and the address-space cap (RLIMIT_AS) are
-  set with `prlimit` inside, before the command starts.
+  this sandbox's processes only; it, the address-space cap (RLIMIT_AS) and the
+  file-size cap (RLIMIT_FSIZE: a write past it fails with EFBIG, since Python
+  ignores SIGXFSZ) are set with `prlimit` inside, before the command starts.
 
 As root, bwrap sets the sandbox up as root, because bubblewrap 0.8 resolves bind
 sources with the permissions of its caller and a Python installed under /root
@@ -70,6 +71,7 @@ class Limits:
     memory_mb: int = 2048              # address-space cap of every process in the sandbox
     max_processes: int = 64            # process cap
     max_output_bytes: int = 1_000_000  # per cell; longer stream output is truncated with a notice
+    max_file_mb: int = 256             # largest file a process may write (RLIMIT_FSIZE)
 
 
 class SandboxUnavailable(RuntimeError):
@@ -232,7 +234,7 @@ def _mounts(workdir, exposed, files, limits):
 
 def _caps(limits, sandbox):
     """prlimit, run inside the sandbox: RLIMIT_NPROC there counts the sandbox's user namespace only."""
-    caps = [f"--as={limits.memory_mb * MIB}", "--core=0"]
+    caps = [f"--as={limits.memory_mb * MIB}", f"--fsize={limits.max_file_mb * MIB}", "--core=0"]
     if sandbox:
         caps.append(f"--nproc={limits.max_processes}")
     return ["prlimit", *caps, "--"]

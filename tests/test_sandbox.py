@@ -224,6 +224,15 @@ def test_a_memory_bomb_ends_with_status_memory(bwrap, tmp_path, bomb):
 
 
 @pytest.mark.e2e
+def test_a_file_past_the_size_cap_cannot_be_written(bwrap, tmp_path):
+    fill = ("try:\n    with open('big.bin', 'wb') as f:\n        f.write(bytes(3 * 2 ** 20))\n"
+            "except OSError as error:\n    print(error.strerror)")
+    run = execute(tmp_path, fill, "import os\nprint(os.path.getsize('big.bin'))", max_file_mb=2)
+    assert text(run.notebook.cells[0]).strip() == "File too large"
+    assert int(text(run.notebook.cells[1])) <= 2 * 2 ** 20
+
+
+@pytest.mark.e2e
 def test_a_fork_bomb_ends_and_leaves_no_process_behind(bwrap, tmp_path):
     marker = uuid.uuid4().hex[:12]  # a process name holds 15 characters
     bomb = (f"import ctypes, os\nctypes.CDLL(None).prctl(15, b'{marker}', 0, 0, 0)\n"
