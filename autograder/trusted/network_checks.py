@@ -9,10 +9,9 @@ import numpy as np
 
 from assignments.grading import expect_unchanged
 
-from .driver import perturbed_losses
 from .expect import entry, expect_close, expect_tuple, is_close
 from .numeric import STEP
-from .reference import Network
+from .reference import Network, perturbed_losses
 
 NET = "FullyConnectedNet"
 GRADIENT_ATOL = 1e-8  # rounding noise of a centered difference of the loss, for gradients that are all near zero

@@ -115,3 +115,61 @@ class Network(FullyConnectedNetBase):
     def normalize_backward(self, dout, cache, layer):
         backward = batchnorm_backward if self.normalization == "batchnorm" else layernorm_backward
         return backward(dout, *cache)
+
+
+def perturbed_losses(model, X, y, h):
+    """
+    driver.perturbed_losses for a reference Network, with every perturbation in one pass.
+
+    The networks with one parameter entry moved by +h or -h are stacked along a
+    new leading axis (P of them, two per entry) and run forward together, so
+    the few hundred tiny losses cost a handful of batched array operations
+    instead of as many Python-level passes through the network.
+
+    Inputs:
+    - model: A Network without dropout, in float64
+    - X: Inputs, of shape (N, D); y: labels, of shape (N,)
+    - h: The step
+
+    Returns {name: (plus, minus)}, plus and minus shaped like model.params[name].
+    """
+    names = sorted(model.params)
+    sizes = [model.params[name].size for name in names]
+    members = 2 * sum(sizes)  # member 2k moves entry k (all parameters' entries in a row) by +h, 2k + 1 by -h
+    stacks, first = {}, 0
+    for name, size in zip(names, sizes):
+        flat = np.repeat(model.params[name].reshape(1, -1).astype(np.float64), members, axis=0)
+        entries = np.arange(size)
+        flat[2 * (first + entries), entries] += h
+        flat[2 * (first + entries) + 1, entries] -= h
+        stacks[name] = flat.reshape(members, *model.params[name].shape)
+        first += size
+    losses = _stacked_loss(model, stacks, np.asarray(X, dtype=np.float64), y)
+    result, first = {}, 0
+    for name, size in zip(names, sizes):
+        mine = losses[2 * first:2 * (first + size)]
+        result[name] = tuple(part.reshape(model.params[name].shape) for part in (mine[0::2], mine[1::2]))
+        first += size
+    return result
+
+
+def _stacked_loss(model, stacks, X, y):
+    """The train-mode loss of each stacked network, shape (P,): Network.loss(X, y)[0] for each member."""
+    h = X.reshape(X.shape[0], -1)
+    for layer in range(1, model.num_layers):
+        h = h @ stacks[f"W{layer}"] + stacks[f"b{layer}"][:, None, :]
+        if model.normalization:
+            axis = -2 if model.normalization == "batchnorm" else -1  # over the batch, or over the features
+            eps = model.bn_params[layer - 1].get("eps", EPS)
+            xhat = (h - h.mean(axis=axis, keepdims=True)) / np.sqrt(h.var(axis=axis, keepdims=True) + eps)
+            h = stacks[f"gamma{layer}"][:, None, :] * xhat + stacks[f"beta{layer}"][:, None, :]
+        h = np.maximum(h, 0)
+    last = model.num_layers
+    scores = h @ stacks[f"W{last}"] + stacks[f"b{last}"][:, None, :]
+    shifted = scores - scores.max(axis=-1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    loss = -log_probs[:, np.arange(len(y)), y].mean(axis=-1)
+    for layer in range(1, last + 1):
+        w = stacks[f"W{layer}"]
+        loss += 0.5 * model.reg * np.sum(w * w, axis=(1, 2))
+    return loss
