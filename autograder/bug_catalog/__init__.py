@@ -5,12 +5,13 @@ that must lose points because of it; every other graded cell must keep all its
 points (tests/test_demo.py checks both). EXAMPLES maps an assignment to its bugs,
 one module per assignment.
 """
-from . import batchnorm
+from . import batchnorm, torch_batchnorm
 from .batchnorm import WARNS_ON_STDERR
 from .bugs import Bug, Edit
 
 EXAMPLES = {
     "batchnorm": batchnorm.EXAMPLES,
+    "torch_batchnorm": torch_batchnorm.EXAMPLES,
 }
 
 __all__ = ["Bug", "Edit", "EXAMPLES", "WARNS_ON_STDERR"]
