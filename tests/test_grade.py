@@ -39,7 +39,9 @@ def scenario_notebooks(correct):
 
     def cheat(nb):  # wrong forward pass, and every in-kernel check patched to pass
         cell = _cells(nb, grade_id="batchnorm_forward")[0]
-        cell.source = cell.source.replace("var = np.mean(xc * xc, axis=0)", "var = np.var(x, axis=0, ddof=1)")
+        [edit] = UNBIASED.edits
+        assert edit.old in cell.source
+        cell.source = cell.source.replace(edit.old, edit.new)
         cell.source += ("\nimport assignments.grading\nnp.allclose = lambda *a, **k: True\n"
                         "assignments.grading.Rubric.score = lambda self: self.points\n"
                         "expect_close = lambda *a, **k: None\nrel_error = lambda *a, **k: 0.0\n")

@@ -9,8 +9,8 @@ from .bugs import Bug, Edit
 # BatchNormalization.ipynb
 BATCHNORM_BUGS = (
     Bug("bug-unbiased-variance", "variance divided by N - 1 instead of N",
-        (Edit("batchnorm_forward", "var = np.mean(xc * xc, axis=0)",
-              "var = np.sum(xc * xc, axis=0) / (N - 1)"),),
+        (Edit("batchnorm_forward", 'var = np.einsum("ij,ij->j", out, out) / N',
+              'var = np.einsum("ij,ij->j", out, out) / (N - 1)'),),
         frozenset({"test_forward_train", "test_running_averages", "test_backward", "test_backward_alt",
                    "test_fc_net_batchnorm", "test_spatial_forward_train", "test_spatial_test_mode", "test_spatial_backward"})),
     Bug("bug-eps-outside-sqrt", "eps added to the standard deviation instead of the variance",
@@ -27,15 +27,14 @@ BATCHNORM_BUGS = (
     Bug("bug-test-mode-batch-stats", "test mode normalizes with the batch statistics",
         (Edit("batchnorm_forward", "std = np.sqrt(running_var + eps)\n",
               "std = np.sqrt(x.var(axis=0) + eps)\n"),
-         Edit("batchnorm_forward", "out = gamma * (x - running_mean) / std + beta",
-              "out = gamma * (x - x.mean(axis=0)) / std + beta")),
+         Edit("batchnorm_forward", "out = x - running_mean", "out = x - x.mean(axis=0)")),
         frozenset({"test_test_mode", "test_spatial_test_mode"})),
     Bug("bug-dx-missing-variance-term", "dx ignores the path through the variance",
         (Edit("batchnorm_backward", "    dxc += (2.0 / N) * xc * dvar\n", ""),),
         frozenset({"test_backward", "test_backward_alt"})),
     Bug("bug-dgamma-from-x", "dgamma computed from x instead of x-hat",
         (Edit("batchnorm_backward", "np.sum(dout * xhat, axis=0)", "np.sum(dout * x, axis=0)"),
-         Edit("batchnorm_backward_alt", "np.sum(dout * xhat, axis=0)", "np.sum(dout * x, axis=0)")),
+         Edit("batchnorm_backward_alt", 'np.einsum("ij,ij->j", dout, dx) / std', 'np.einsum("ij,ij->j", dout, x)')),
         frozenset({"test_backward", "test_backward_alt", "test_fc_net_batchnorm", "test_spatial_backward"})),
     Bug("bug-running-stats-not-written-back", "running averages computed but not stored in bn_param",
         (Edit("batchnorm_forward", 'bn_param["running_mean"] = momentum', "running_mean = momentum"),
@@ -49,11 +48,12 @@ BATCHNORM_BUGS = (
         frozenset({"test_fc_net_batchnorm", "test_fc_net_layernorm"})),
     Bug("bug-layernorm-batch-axis", "layer norm statistics taken over the batch instead of the features",
         (Edit("layernorm_forward", "mu = x.mean(axis=1, keepdims=True)", "mu = x.mean(axis=0, keepdims=True)"),
-         Edit("layernorm_forward", "var = np.mean(xc * xc, axis=1, keepdims=True)",
-              "var = np.mean(xc * xc, axis=0, keepdims=True)")),
+         Edit("layernorm_forward", 'var = np.einsum("ij,ij->i", xhat, xhat)[:, None] / D',
+              'var = np.einsum("ij,ij->j", xhat, xhat) / x.shape[0]')),
         frozenset({"test_layernorm_forward", "test_layernorm_backward", "test_fc_net_layernorm"})),
     Bug("bug-layernorm-dgamma-per-example", "layer norm dgamma summed over the features instead of the batch",
-        (Edit("layernorm_backward", "dgamma = np.sum(dout * xhat, axis=0)", "dgamma = np.sum(dout * xhat, axis=1)"),),
+        (Edit("layernorm_backward", 'dgamma = np.einsum("ij,ij->j", dout, xhat)',
+              'dgamma = np.einsum("ij,ij->i", dout, xhat)'),),
         frozenset({"test_layernorm_backward", "test_fc_net_layernorm"})),
 )
 
@@ -104,8 +104,8 @@ SPATIAL_BUGS = (
 # Not a mistake: numpy warnings on stderr must not cost points (nbgrader_config.py, IgnorePattern).
 WARNS_ON_STDERR = Bug(
     "warns-on-stderr", "correct, but numpy prints a RuntimeWarning on stderr",
-    (Edit("batchnorm_forward", "        mu = x.mean(axis=0)\n",
-          "        mu = x.mean(axis=0)\n        np.log(np.zeros(1))  # numpy warns: divide by zero\n"),),
+    (Edit("batchnorm_forward", "        mu = np.ones(N, dtype=x.dtype) @ x / N\n",
+          "        mu = np.ones(N, dtype=x.dtype) @ x / N\n        np.log(np.zeros(1))  # numpy warns: divide by zero\n"),),
     frozenset())
 
 EXAMPLES = BATCHNORM_BUGS + SPATIAL_BUGS + (WARNS_ON_STDERR,)
