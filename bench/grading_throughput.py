@@ -2,7 +2,7 @@
 
 Run from the repository root (takes about 20 minutes for 50 submissions on 2 cores):
 
-    .venv/bin/python bench/grading_throughput.py [--submissions 50] [--workers 2] [--no-sandbox]
+    .venv/bin/python bench/grading_throughput.py [--assignment batchnorm] [--submissions 50] [--workers 2] [--no-sandbox]
 
 Both grade the same course: the example submissions (correct, blank, every
 classic bug) copied under new student ids until there are --submissions of
@@ -21,29 +21,28 @@ import nbformat
 from nbclient import NotebookClient
 from nbgrader.utils import setenv
 
-from autograder.course import nbgrader, new_course_dir
+from autograder.course import ASSIGNMENTS, nbgrader, new_course_dir
 from autograder.examples import write_submissions
 from autograder.grade import grade_assignment
 from autograder.releases import generate_releases
 
-ASSIGNMENT = "batchnorm"
 
 
-def make_course(folder, count):
+def make_course(folder, assignment, count):
     """A course whose submitted/ holds `count` submissions, cycling through the example students."""
-    course = new_course_dir(folder)
-    generate_releases(course, ASSIGNMENT)
-    examples = sorted(write_submissions(course, ASSIGNMENT))
+    course = new_course_dir(folder, (assignment,))
+    generate_releases(course, assignment)
+    examples = sorted(write_submissions(course, assignment))
     submitted = course / "submitted"
     for i in range(len(examples), count):
         shutil.copytree(submitted / examples[i % len(examples)], submitted / f"copy-{i:03d}-{examples[i % len(examples)]}")
     return course
 
 
-def bare_seconds(course, student):
+def bare_seconds(course, assignment, student):
     """Seconds to execute one submission's notebooks with nbclient, outside any grader, at autograde settings."""
     with tempfile.TemporaryDirectory() as scratch, setenv(NBGRADER_EXECUTION="autograde"):
-        folder = shutil.copytree(course / "submitted" / student / ASSIGNMENT, pathlib.Path(scratch) / "s")
+        folder = shutil.copytree(course / "submitted" / student / assignment, pathlib.Path(scratch) / "s")
         start = time.perf_counter()
         for path in sorted(folder.glob("*.ipynb")):
             nb = nbformat.read(path, as_version=4)
@@ -54,27 +53,28 @@ def bare_seconds(course, student):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--assignment", default="batchnorm", choices=ASSIGNMENTS)
     parser.add_argument("--submissions", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-sandbox", action="store_true")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
-        stock_course = make_course(pathlib.Path(scratch) / "stock", args.submissions)
+        stock_course = make_course(pathlib.Path(scratch) / "stock", args.assignment, args.submissions)
         harness_course = pathlib.Path(scratch) / "harness"
         shutil.copytree(stock_course, harness_course)
-        bare = bare_seconds(stock_course, "correct")
+        bare = bare_seconds(stock_course, args.assignment, "correct")
 
         start = time.perf_counter()
-        nbgrader(stock_course, "autograde", ASSIGNMENT, "--force")
+        nbgrader(stock_course, "autograde", args.assignment, "--force")
         stock = time.perf_counter() - start
 
         start = time.perf_counter()
-        grade_assignment(harness_course, ASSIGNMENT, workers=args.workers, use_sandbox=not args.no_sandbox,
+        grade_assignment(harness_course, args.assignment, workers=args.workers, use_sandbox=not args.no_sandbox,
                          progress=False)
         harness = time.perf_counter() - start
 
     n = args.submissions
-    print(f"submissions: {n}   workers: {args.workers}   sandbox: {not args.no_sandbox}")
+    print(f"assignment: {args.assignment}   submissions: {n}   workers: {args.workers}   sandbox: {not args.no_sandbox}")
     print(f"stock nbgrader autograde (sequential): {stock:7.1f} s   {stock / n:5.2f} s/submission")
     print(f"harness ({args.workers} workers):               {harness:7.1f} s   {harness / n:5.2f} s/submission")
     print(f"speedup: {stock / harness:.2f}x (goal: at least 1.8x)")
