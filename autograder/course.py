@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
-ASSIGNMENTS = ("batchnorm", "torch_batchnorm")
+ASSIGNMENTS = ("batchnorm", "mlp_batchnorm", "torch_batchnorm")
 CONFIG_FILE = "nbgrader_config.py"
 
 

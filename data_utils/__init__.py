@@ -9,17 +9,23 @@ experiments load a real dataset, split and preprocessed:
 - ``get_digits_data`` (``data_utils.digits``): the 8x8 digits, images (N, 1, 8, 8).
 - ``python -m data_utils download cifar10`` (``data_utils.download``): fetches
   CIFAR-10, or unpacks an archive copied by hand with ``--archive PATH``.
+- ``load_mnist_or_digits()`` (``data_utils.mnist``): MNIST, images (N, 1, 28, 28),
+  when its idx files are present, else the digits; ``python -m data_utils download
+  mnist`` (``data_utils.mnist_download``) fetches them.
 
 Environment variables: ``CIFAR10_DIR``, the folder of the CIFAR-10 batches
 (default ``~/.cache/batchnorm-suite/cifar-10-batches-py``); ``BN_SUITE_DATASET``,
-``cifar10`` or ``digits`` to choose the dataset ``load_dataset()`` loads.
+``cifar10`` or ``digits`` to choose the dataset ``load_dataset()`` loads; ``MNIST_DIR``,
+the folder of MNIST's idx files (default ``~/.cache/batchnorm-suite/mnist``).
 """
 import os
 
 from .cifar10 import DatasetNotFound, default_cifar10_dir, download_command, get_CIFAR10_data, missing_files
 from .digits import get_digits_data
+from .mnist import get_MNIST_data, load_mnist_or_digits
 
-__all__ = ["load_dataset", "get_CIFAR10_data", "get_digits_data", "DatasetNotFound"]
+__all__ = ["load_dataset", "load_mnist_or_digits", "get_CIFAR10_data", "get_MNIST_data", "get_digits_data",
+           "DatasetNotFound"]
 
 LOADERS = {"cifar10": get_CIFAR10_data, "digits": get_digits_data}
 OPTIONS = ("num_training", "num_validation", "num_test", "subtract_mean")

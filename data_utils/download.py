@@ -72,13 +72,18 @@ def download_cifar10(dest_dir=None, archive=None, url=CIFAR10_URL, md5=CIFAR10_M
     return target
 
 
-def _fetch(url, path, timeout):
-    """Stream url into the file path, with a progress bar on a terminal; raise DownloadError on network failure."""
+def _fetch(url, path, timeout, offline=offline_help):
+    """
+    Stream url into the file path, with a progress bar on a terminal.
+
+    Raises DownloadError on network failure, its message ending with offline(url),
+    what to do without internet access.
+    """
     print(f"downloading {url}")
     try:
         response = urllib.request.urlopen(url, timeout=timeout)
     except (OSError, http.client.HTTPException, ValueError) as error:
-        raise DownloadError(f"could not reach {url} ({_reason(error)}).\n{offline_help(url)}") from None
+        raise DownloadError(f"could not reach {url} ({_reason(error)}).\n{offline(url)}") from None
     with response, open(path, "wb") as out, \
             tqdm(total=response.length, unit="B", unit_scale=True, disable=None) as progress:
         try:
@@ -86,7 +91,7 @@ def _fetch(url, path, timeout):
                 out.write(chunk)
                 progress.update(len(chunk))
         except (OSError, http.client.HTTPException) as error:
-            raise DownloadError(f"the download of {url} broke off ({_reason(error)}).\n{offline_help(url)}") from None
+            raise DownloadError(f"the download of {url} broke off ({_reason(error)}).\n{offline(url)}") from None
 
 
 def _reason(error):

@@ -5,12 +5,15 @@ that must lose points because of it; every other graded cell must keep all its
 points (tests/test_demo.py checks both). EXAMPLES maps an assignment to its bugs,
 one module per assignment.
 """
-from . import batchnorm, torch_batchnorm
+from . import batchnorm
+from . import mlp_batchnorm
+from . import torch_batchnorm
 from .batchnorm import WARNS_ON_STDERR
 from .bugs import Bug, Edit
 
 EXAMPLES = {
     "batchnorm": batchnorm.EXAMPLES,
+    "mlp_batchnorm": mlp_batchnorm.EXAMPLES,
     "torch_batchnorm": torch_batchnorm.EXAMPLES,
 }
 

@@ -8,7 +8,7 @@ here has no trusted verdict.
 """
 import dataclasses
 
-from . import batchnorm_cells, spatial_cells
+from . import batchnorm_cells, mlp_cells, spatial_cells
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,6 +21,7 @@ NO_CHECKS = Checks((), {})
 ASSIGNMENTS = {
     "batchnorm": Checks(("BatchNormalization.ipynb", "SpatialBatchNorm.ipynb"),
                         {**batchnorm_cells.CELLS, **spatial_cells.CELLS}),
+    "mlp_batchnorm": Checks(("MLPBatchNorm.ipynb",), mlp_cells.CELLS),
 }
 
 

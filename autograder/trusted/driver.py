@@ -24,10 +24,23 @@ loop costs the calls of that function, not the whole run.
 A CALL is one of
 - {"id", "kind": "call", "fn", "args": [ARG], "kwargs": {name: ARG}, "send": bool, "watch": [i]}:
   fn(*args, **kwargs); sends what it returned (unless send is false) and the
-  state after the call of the positional arguments listed in watch;
+  state after the call of the positional arguments listed in watch. fn is the
+  name of a function or class the program defines (a class: the call constructs
+  an object), or a REF to a callable, such as a method of an object an earlier
+  call made: {"ref": id, "path": ["return", {"attr": "forward"}]};
 - {"id", "kind": "map", "fn", "args", "kwargs", "over": i, "stack": key, "pick": [index, ...]}:
   fn once per item of the input array `key`, given in place of argument i (the
   request sends null there); sends the parts returned[pick...] stacked;
+- {"id", "kind": "read", "of": ARG}: sends the value of ARG as it is now, e.g. an
+  attribute of a live object (a REF whose path ends in {"attr": name}) or a name
+  the program defines ({"global": name});
+- {"id", "kind": "set", "of": REF, "attr": name, "value": ARG}: setattr(object, name, value);
+- {"id", "kind": "spy", "of": ARG}: a stand-in for the object that passes every
+  attribute read and write on to it and logs each call of one of its methods made
+  through it. A later call takes the stand-in as {"ref": id, "path": ["return"]}
+  and a read of {"ref": id, "path": ["log"]} sends the log, one entry
+  [name, [positional arguments], {keyword arguments}, returned] per call, in
+  order (arrays copied when the call returned);
 - {"id", "kind": "net", "cls", "init": {name: ARG}, "params": {name: ARG}, "steps": [[X, y]],
   "numeric": null or {"X", "y", "h"}}: model = cls(**init), then
   model.params[name] = value for each given parameter, then model.loss(X), or
@@ -43,8 +56,16 @@ An ARG is a JSON null, boolean, number or string, or
   a fresh copy of an input array; a watched array argument reports that whole copy;
 - {"dict": {name: ARG}}, optionally with "extends": REF (a new dict that starts
   from the entries of the dict REF names); {"list": [ARG]}; {"dtype": name};
-- a REF, {"ref": id, "path": ["args", i] or ["return", index, ...]}: the live
-  object an earlier call received or returned. A call that needs a failed call fails.
+- {"global": name}: the live value of a name the program defines;
+- {"numpy": name}: the numpy function of that dotted name, e.g. "random.randn"
+  (for arguments that must be callables, such as an initializer);
+- {"tensor": key}, optionally with "dtype": name (a torch dtype, e.g. "float64")
+  and "requires_grad": bool: a PyTorch tensor made from a copy of the input array.
+  torch is imported only when a request has such an argument;
+- a REF, {"ref": id, "path": ["args", i] or ["return", ...] or ["log", ...]}: the
+  live object an earlier call received or returned (or a spy's log); each later
+  item of the path is an index, a key, or {"attr": name} for an attribute. A call
+  that needs a failed call fails.
 
 The driver writes results.json, {"protocol": 1, "program": [{"cell", "error"}],
 "calls": {id: {"ok": true, "value": VALUE, "watched": {"i": VALUE}} or
@@ -52,7 +73,8 @@ The driver writes results.json, {"protocol": 1, "program": [{"cell", "error"}],
 name. A VALUE is a JSON null, boolean, integer, finite number or string, or
 {"float": "nan" | "inf" | "-inf"}, {"array": key}, {"scalar": key} (a numpy
 scalar, saved as a 0-d array), {"tuple": [VALUE]}, {"list": [VALUE]},
-{"dict": {name: VALUE}}, or {"object": type name} for anything else. A request
+{"dict": {name: VALUE}}, or {"object": type name} for anything else. A PyTorch
+tensor is sent as the array of its values (detached, on the CPU). A request
 that is not valid (malformed JSON, a pickle, an unknown key) is refused: exit
 status 2, nothing run, nothing written.
 """
@@ -71,7 +93,11 @@ CALL_KEYS = {
     "call": {"id", "kind", "fn", "args", "kwargs", "send", "watch"},
     "map": {"id", "kind", "fn", "args", "kwargs", "over", "stack", "pick"},
     "net": {"id", "kind", "cls", "init", "params", "steps", "numeric"},
+    "read": {"id", "kind", "of"},
+    "set": {"id", "kind", "of", "attr", "value"},
+    "spy": {"id", "kind", "of"},
 }
+ROOTS = ("args", "return", "log")  # where a REF's path starts
 
 
 class Refused(Exception):
@@ -157,9 +183,12 @@ def _validate_call(call, arrays, earlier):
     where = f"call {call['id']}"
     args = []
     if call["kind"] in ("call", "map"):
-        _require(isinstance(call["fn"], str), f"{where}: fn must be a name")
+        _require(isinstance(call["fn"], (str, dict)), f"{where}: fn must be a name or a REF")
         _require(isinstance(call["args"], list) and isinstance(call["kwargs"], dict), f"{where}: args, kwargs")
         args = call["args"] + list(call["kwargs"].values())
+        if isinstance(call["fn"], dict):
+            _require(_is_ref(call["fn"]), f"{where}: fn must be a name or a REF")
+            args.append(call["fn"])
     if call["kind"] == "call":
         _require(isinstance(call["send"], bool), f"{where}: send must be a boolean")
         _require(isinstance(call["watch"], list) and all(
@@ -180,6 +209,11 @@ def _validate_call(call, arrays, earlier):
         args = (list(call["init"].values()) + list(call["params"].values())
                 + [arg for step in call["steps"] for arg in step]
                 + ([numeric["X"], numeric["y"]] if numeric else []))
+    if call["kind"] in ("read", "spy"):
+        args = [call["of"]]
+    if call["kind"] == "set":
+        _require(_is_ref(call["of"]) and isinstance(call["attr"], str), f"{where}: set needs a REF and a name")
+        args = [call["of"], call["value"]]
     for arg in args:
         _validate_arg(arg, arrays, earlier, where)
 
@@ -201,12 +235,24 @@ def _validate_arg(arg, arrays, earlier, where):
         _require(set(arg) == {"list"} and isinstance(arg["list"], list), f"{where}: bad list")
         for value in arg["list"]:
             _validate_arg(value, arrays, earlier, where)
+    elif "tensor" in arg:
+        _require(set(arg) <= {"tensor", "dtype", "requires_grad"} and arg["tensor"] in arrays
+                 and isinstance(arg.get("dtype", ""), str) and arg.get("requires_grad", False) in (True, False),
+                 f"{where}: bad tensor argument {arg}")
     elif "dtype" in arg:
         _require(set(arg) == {"dtype"} and isinstance(arg["dtype"], str), f"{where}: bad dtype")
+    elif "global" in arg or "numpy" in arg:
+        _require(len(arg) == 1 and isinstance(next(iter(arg.values())), str), f"{where}: bad name {arg}")
     else:
-        _require(set(arg) == {"ref", "path"} and arg["ref"] in earlier and isinstance(arg["path"], list)
-                 and len(arg["path"]) >= 1 and arg["path"][0] in ("args", "return")
-                 and all(type(p) in (int, str) for p in arg["path"][1:]), f"{where}: bad argument {arg}")
+        _require(_is_ref(arg) and arg["ref"] in earlier, f"{where}: bad argument {arg}")
+
+
+def _is_ref(arg):
+    """Whether arg is a REF in form (its call is not looked up)."""
+    return (isinstance(arg, dict) and set(arg) == {"ref", "path"} and isinstance(arg["ref"], str)
+            and isinstance(arg["path"], list) and len(arg["path"]) >= 1 and arg["path"][0] in ROOTS
+            and all(type(p) in (int, str) or (isinstance(p, dict) and set(p) == {"attr"} and isinstance(p["attr"], str))
+                    for p in arg["path"][1:]))
 
 
 def _is_number(value):
@@ -267,6 +313,7 @@ class Outputs:
             return value
         if type(value) is float:
             return value if math.isfinite(value) else {"float": repr(value)}
+        value = _tensor_values(value)
         if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "biufc":
             key = f"o{len(self.arrays)}"
             self.arrays[key] = np.array(value)
@@ -280,6 +327,46 @@ class Outputs:
         return {"object": type(value).__name__}
 
 
+def _tensor_values(value):
+    """The array of a PyTorch tensor's values (detached, on the CPU); any other value as it is."""
+    torch = sys.modules.get("torch")  # only loaded when the program or the request uses it
+    if torch is not None and isinstance(value, torch.Tensor):
+        try:
+            return value.detach().cpu().numpy()
+        except (TypeError, RuntimeError):  # a dtype numpy lacks (bfloat16), a tensor without storage
+            return value
+    return value
+
+
+class Spy:
+    """A stand-in for an object: attribute reads and writes reach the object; its method calls are logged."""
+
+    def __init__(self, target, log):
+        object.__setattr__(self, "_spy_target", target)
+        object.__setattr__(self, "_spy_log", log)
+
+    def __getattr__(self, name):
+        value = getattr(self._spy_target, name)
+        if not (hasattr(value, "__self__") and hasattr(value, "__func__")):  # not a bound method
+            return value
+
+        def logged(*args, **kwargs):
+            result = value(*args, **kwargs)
+            self._spy_log.append([name, [_copied(arg) for arg in args],
+                                  {key: _copied(arg) for key, arg in kwargs.items()}, _copied(result)])
+            return result
+        return logged
+
+    def __setattr__(self, name, value):
+        setattr(self._spy_target, name, value)
+
+
+def _copied(value):
+    """A copy of an array (or a tensor's values), so that a log keeps what a call saw; anything else as it is."""
+    value = _tensor_values(value)
+    return np.array(value) if isinstance(value, np.ndarray) else value
+
+
 class Session:
     """The calls of one request, with the live objects later calls refer to."""
 
@@ -288,24 +375,28 @@ class Session:
         self.namespace = namespace
         self.program_errors = program_errors
         self.outputs = Outputs()
-        self.live = {}  # call id -> {"args": [...], "return": value}, or the error message of a failed call
+        # call id -> {"args": [...], "return": value} (and "log" for a spy), or the error message of a failed call
+        self.live = {}
         self.too_slow = {}  # function name -> the call in which it ran out of time: it is not called again
+        self.running = None  # the name of the function the current call runs
 
     def run(self, call, seconds):
         """Perform one call within its time; return its result entry."""
-        runner = {"call": self.run_call, "map": self.run_map, "net": self.run_net}[call["kind"]]
+        runner = {"call": self.run_call, "map": self.run_map, "net": self.run_net, "read": self.run_read,
+                  "set": self.run_set, "spy": self.run_spy}[call["kind"]]
+        self.running = None
         try:
             with time_limit(seconds):
                 result, self.live[call["id"]] = runner(call)
         except BaseException as error:  # whatever the student's code raises is this call's outcome
-            if isinstance(error, Timeout):
-                self.too_slow[call.get("fn") or call["cls"]] = call["id"]
+            if isinstance(error, Timeout) and self.running is not None:
+                self.too_slow[self.running] = call["id"]
             self.live[call["id"]] = describe(error)
             return {"ok": False, "error": describe(error)}
         return result
 
     def run_call(self, call):
-        fn = self.function(call["fn"])
+        fn = self.callable(call["fn"])
         args, watched = self.positional(call["args"])
         value = fn(*args, **self.keywords(call["kwargs"]))
         result = {"ok": True, "watched": {str(i): self.outputs.encode(watched[i]) for i in call["watch"]}}
@@ -314,7 +405,7 @@ class Session:
         return result, {"args": args, "return": value}
 
     def run_map(self, call):
-        fn = self.function(call["fn"])
+        fn = self.callable(call["fn"])
         parts = []
         for item in self.arrays[call["stack"]]:
             args, _ = self.positional(call["args"])
@@ -328,7 +419,7 @@ class Session:
         return {"ok": True, "value": self.outputs.encode(np.stack(parts))}, {"args": [], "return": None}
 
     def run_net(self, call):
-        model = self.function(call["cls"])(**self.keywords(call["init"]))
+        model = self.callable(call["cls"])(**self.keywords(call["init"]))
         sent = {"params": self.outputs.encode(model.params)}
         for name, arg in call["params"].items():
             model.params[name] = self.build(arg)
@@ -344,12 +435,33 @@ class Session:
             sent["numeric"] = self.outputs.encode(losses)
         return {"ok": True, "value": {"dict": sent}}, {"args": [], "return": model}
 
-    def function(self, name):
+    def run_read(self, call):
+        return {"ok": True, "value": self.outputs.encode(self.build(call["of"]))}, {"args": [], "return": None}
+
+    def run_set(self, call):
+        setattr(self.resolve(call["of"]), call["attr"], self.build(call["value"]))
+        return {"ok": True}, {"args": [], "return": None}
+
+    def run_spy(self, call):
+        log = []
+        return {"ok": True}, {"args": [], "return": Spy(self.build(call["of"]), log), "log": log}
+
+    def callable(self, spec):
+        """The function a call names (a name the program defines, or a REF); it becomes self.running."""
+        value = self.resolve(spec) if isinstance(spec, dict) else self.defined(spec)
+        name = getattr(value, "__qualname__", None)
+        name = name if isinstance(name, str) else type(value).__name__
         if name in self.too_slow:
             raise Timeout(f"not called again after it ran out of time in call {self.too_slow[name]}")
-        value = self.namespace.get(name)
-        if callable(value):
-            return value
+        if not callable(value):
+            raise TypeError(f"{name} is not callable")
+        self.running = name
+        return value
+
+    def defined(self, name):
+        """The value of a name the program defines."""
+        if name in self.namespace:
+            return self.namespace[name]
         failed = "; ".join(f"cell {e['cell']} raised {e['error']}" for e in self.program_errors)
         raise NameError(f"the program defines no {name}" + (f" ({failed})" if failed else ""))
 
@@ -384,21 +496,46 @@ class Session:
             return value
         if "list" in arg:
             return [self.build(item) for item in arg["list"]]
+        if "tensor" in arg:
+            return _tensor(self.arrays[arg["tensor"]], arg.get("dtype"), arg.get("requires_grad", False))
         if "dtype" in arg:
             return np.dtype(arg["dtype"])
+        if "global" in arg:
+            return self.defined(arg["global"])
+        if "numpy" in arg:
+            return _numpy_function(arg["numpy"])
         return self.resolve(arg)
 
     def resolve(self, ref):
         target = self.live[ref["ref"]]
         if isinstance(target, str):
             raise DependencyFailed(f"it needs call {ref['ref']}, which failed: {target}")
-        value = target[ref["path"][0]]
         try:
-            for index in ref["path"][1:]:
-                value = value[index]
-        except Exception as error:
+            value = target[ref["path"][0]]
+            for item in ref["path"][1:]:
+                value = getattr(value, item["attr"]) if isinstance(item, dict) else value[item]
+        except Exception as error:  # a missing attribute, index or key, or a property that raises
             raise DependencyFailed(f"call {ref['ref']} has no {ref['path']}: {describe(error)}") from None
         return value
+
+
+def _numpy_function(name):
+    """The numpy function of a dotted name, e.g. 'random.randn'."""
+    value = np
+    for part in name.split("."):
+        value = getattr(value, part, None)
+    if not callable(value):
+        raise NameError(f"numpy has no function {name}")
+    return value
+
+
+def _tensor(array, dtype, requires_grad):
+    """A PyTorch tensor holding a copy of array, of the torch dtype named (or the array's), requiring grad or not."""
+    torch = __import__("torch")  # here, not at the top: only requests with tensors need PyTorch
+    if dtype is not None and not isinstance(getattr(torch, dtype, None), torch.dtype):
+        raise TypeError(f"torch has no dtype {dtype}")
+    value = torch.tensor(array, dtype=None if dtype is None else getattr(torch, dtype))
+    return value.requires_grad_(requires_grad)
 
 
 def view(array, arg):

@@ -34,10 +34,47 @@ class View:
 
 
 @dataclasses.dataclass(frozen=True)
+class Attr:
+    """An item of a Ref's path: the attribute of that name."""
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Ref:
-    """The live object an earlier call received (path ("args", i)) or returned (("return", index, ...))."""
+    """
+    The live object an earlier call received (path ("args", i)) or returned (("return", ...)),
+    or a spy's log (("log",)); the items after the first are indexes, keys or Attrs.
+    """
     call: str
     path: tuple
+
+    def attr(self, name):
+        """A reference to the attribute `name` of the object this one refers to."""
+        return Ref(self.call, (*self.path, Attr(name)))
+
+    def item(self, index):
+        """A reference to the item `index` (an index or a key) of the object this one refers to."""
+        return Ref(self.call, (*self.path, index))
+
+
+@dataclasses.dataclass(frozen=True)
+class Global:
+    """A name the student's program defines (a variable, a function, a class), as its live value."""
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class NumpyFunction:
+    """A numpy function given by its dotted name, e.g. "random.randn", for arguments that must be callables."""
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Tensor:
+    """A PyTorch tensor the driver makes from a copy of array: of the torch dtype named (or the array's)."""
+    array: np.ndarray
+    dtype: str = None
+    requires_grad: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,6 +114,11 @@ class Pending:
         return Ref(self.id, ("args", index))
 
     @property
+    def log(self):
+        """A reference to the log of a spy call: its entries [name, args, kwargs, returned]."""
+        return Ref(self.id, ("log",))
+
+    @property
     def value(self):
         """What the call returned, decoded; raises CallFailed when it raised."""
         return self._succeeded().value
@@ -102,9 +144,27 @@ class Request:
         self.pending = []
 
     def call(self, fn, *args, kwargs=None, send=True, watch=()):
-        """fn(*args, **kwargs) in the sandbox; watch lists positional arguments to report after the call."""
-        return self._add(fn, {"kind": "call", "fn": fn, "args": [self._encode(arg) for arg in args],
-                              "kwargs": self._encode(kwargs or {})["dict"], "send": send, "watch": list(watch)})
+        """
+        fn(*args, **kwargs) in the sandbox; watch lists positional arguments to report after the call.
+        fn is a name the program defines (a class: the call constructs an object) or a Ref to a callable,
+        such as obj.returned().attr("forward") for a method of an object an earlier call made.
+        """
+        label = fn if isinstance(fn, str) else _label(fn)
+        return self._add(label, {"kind": "call", "fn": self._encode(fn), "args": [self._encode(arg) for arg in args],
+                                 "kwargs": self._encode(kwargs or {})["dict"], "send": send, "watch": list(watch)})
+
+    def read(self, of):
+        """The value of `of` (a Ref, e.g. to an attribute, or a Global) as it is when this call runs."""
+        return self._add(f"reading {_label(of)}", {"kind": "read", "of": self._encode(of)})
+
+    def set(self, of, attr, value):
+        """setattr(object of the Ref `of`, attr, value) in the sandbox."""
+        return self._add(f"setting {_label(of)}.{attr}",
+                         {"kind": "set", "of": self._encode(of), "attr": attr, "value": self._encode(value)})
+
+    def spy(self, of):
+        """A stand-in for the object `of` refers to that logs its method calls: pass returned() on, read log."""
+        return self._add(f"a spy on {_label(of)}", {"kind": "spy", "of": self._encode(of)})
 
     def map(self, fn, *args, over, stack, pick=(0,), kwargs=None):
         """fn called with each item of stack as argument `over`; the value is the stack of returned[pick]."""
@@ -171,7 +231,25 @@ class Request:
         if isinstance(value, (list, tuple)):
             return {"list": [self._encode(item) for item in value]}
         if isinstance(value, Ref):
-            return {"ref": value.call, "path": list(value.path)}
+            return {"ref": value.call, "path": [{"attr": item.name} if isinstance(item, Attr) else item
+                                                for item in value.path]}
+        if isinstance(value, Global):
+            return {"global": value.name}
+        if isinstance(value, NumpyFunction):
+            return {"numpy": value.name}
+        if isinstance(value, Tensor):
+            arg = {"tensor": self._array(value.array), "requires_grad": value.requires_grad}
+            return arg if value.dtype is None else {**arg, "dtype": value.dtype}
         if isinstance(value, (type, np.dtype)):
             return {"dtype": np.dtype(value).name}
         raise TypeError(f"cannot send {type(value).__name__} to the driver")
+
+
+def _label(value):
+    """How messages name what a Ref or a Global reaches: its last attribute or key, or its name."""
+    if isinstance(value, Global):
+        return value.name
+    if isinstance(value, Ref):
+        names = [item.name if isinstance(item, Attr) else f"[{item!r}]" for item in value.path[1:]]
+        return ".".join(names).replace(".[", "[") or f"what call {value.call} {value.path[0]}"
+    return str(value)
