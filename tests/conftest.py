@@ -1,6 +1,10 @@
-"""Shared helpers: paths of the course's notebooks, execution with nbclient, nbgrader regions."""
+"""Shared helpers: paths of the course's notebooks, execution with nbclient, nbgrader regions, a loopback web server."""
+import contextlib
+import functools
+import http.server
 import re
 import shutil
+import threading
 
 import nbformat
 import pytest
@@ -81,3 +85,22 @@ def build_course(course_dir, students, assignment="batchnorm"):
         if folder.name not in students:
             shutil.rmtree(folder)
     return course_dir
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serving(root):
+    """Serve the files of folder root on an ephemeral port of 127.0.0.1; yields the base URL (ending in /)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=root))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -1,13 +1,10 @@
 """data_utils on small files in CIFAR-10's exact format, a local HTTP server, and scikit-learn's digits (offline)."""
-import functools
 import hashlib
-import http.server
 import io
 import pickle
 import re
 import socket
 import tarfile
-import threading
 
 import numpy as np
 import pytest
@@ -16,6 +13,7 @@ from data_utils import DatasetNotFound, get_CIFAR10_data, get_digits_data, load_
 from data_utils.__main__ import main
 from data_utils.cifar10 import load_CIFAR10, load_CIFAR_batch
 from data_utils.download import CIFAR10_MD5, CIFAR10_URL, DownloadError, download_cifar10
+from conftest import serving
 
 BATCH_NAMES = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
 ROWS = 4  # images per fake batch: 20 training images, 4 test images
@@ -76,11 +74,6 @@ def no_cifar(tmp_path, monkeypatch):
     return folder
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def served_archive(tmp_path, monkeypatch):
     """(URL, md5) of a fake CIFAR-10 tar.gz served on an ephemeral port of 127.0.0.1, shut down afterwards."""
@@ -88,13 +81,8 @@ def served_archive(tmp_path, monkeypatch):
     root = tmp_path / "www"
     root.mkdir()
     md5 = write_tar_gz(root / "cifar.tar.gz", cifar_members())
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=root))
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/cifar.tar.gz", md5
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(root) as url:
+        yield f"{url}cifar.tar.gz", md5
 
 
 # CIFAR-10 loading

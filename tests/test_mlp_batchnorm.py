@@ -1,12 +1,9 @@
 """The mlp_batchnorm assignment: its solution and reference against PyTorch's autograd, the MNIST loader,
 the driver's object protocol, and the trusted verdict on the solution and on planted bugs."""
-import functools
 import gzip
 import hashlib
-import http.server
 import subprocess
 import sys
-import threading
 import types
 
 import nbformat
@@ -26,6 +23,7 @@ from data_utils import get_MNIST_data, load_mnist_or_digits
 from data_utils.__main__ import main
 from data_utils.mnist import FILES, read_idx
 from data_utils.mnist_download import download_mnist
+from conftest import serving
 
 ASSIGNMENT = "mlp_batchnorm"
 NOTEBOOK = REPO_ROOT / "source" / ASSIGNMENT / "MLPBatchNorm.ipynb"
@@ -293,15 +291,8 @@ def served_mnist(tmp_path, monkeypatch):
     for name, array in fake_mnist().items():
         (root / f"{name}.gz").write_bytes(gzip.compress(idx_bytes(array)))
         md5[name] = hashlib.md5((root / f"{name}.gz").read_bytes()).hexdigest()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=root)
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/", md5
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(root) as url:
+        yield url, md5
 
 
 def test_download_checks_each_file_and_keeps_what_is_there(tmp_path, served_mnist, capsys):
