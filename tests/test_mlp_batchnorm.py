@@ -1,5 +1,6 @@
 """The mlp_batchnorm assignment: its solution and reference against PyTorch's autograd, the MNIST loader,
 the driver's object protocol, and the trusted verdict on the solution and on planted bugs."""
+import functools
 import gzip
 import hashlib
 import subprocess
@@ -18,12 +19,11 @@ from autograder.trusted import driver, extract, mlp_reference
 from autograder.trusted.checks import ASSIGNMENTS as TRUSTED
 from autograder.trusted.replies import Opaque, read_replies
 from autograder.trusted.request import CallFailed, Global, NumpyFunction, Request, Tensor
-from autograder.trusted.verdict import trusted_verdict
 from data_utils import get_MNIST_data, load_mnist_or_digits
 from data_utils.__main__ import main
 from data_utils.mnist import FILES, read_idx
 from data_utils.mnist_download import download_mnist
-from conftest import serving
+from conftest import lost, serving, trusted_verdict_of
 
 ASSIGNMENT = "mlp_batchnorm"
 NOTEBOOK = REPO_ROOT / "source" / ASSIGNMENT / "MLPBatchNorm.ipynb"
@@ -401,17 +401,7 @@ def students():
     return example_notebooks(REPO_ROOT, ASSIGNMENT)
 
 
-def run_plainly(command, workdir):
-    done = subprocess.run(command, cwd=workdir, capture_output=True, timeout=300)
-    return types.SimpleNamespace(returncode=done.returncode, stdout=done.stdout, stderr=done.stderr, timed_out=False)
-
-
-def verdict_of(notebooks, tmp_path, seed=0):
-    return trusted_verdict(notebooks, assignment=ASSIGNMENT, run=run_plainly, seed=seed, workdir=tmp_path)
-
-
-def lost(verdicts):
-    return {grade_id for grade_id, v in verdicts.items() if v.score < v.max_score}
+verdict_of = functools.partial(trusted_verdict_of, ASSIGNMENT)
 
 
 def test_every_graded_cell_has_trusted_checks_and_the_solution_earns_all(students, tmp_path):

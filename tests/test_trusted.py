@@ -1,5 +1,6 @@
 """Trusted verdicts: the student's functions called in a separate process, every check decided outside it."""
 import ast
+import functools
 import json
 import pathlib
 import pickle
@@ -20,21 +21,12 @@ from autograder.trusted.checks import ASSIGNMENTS as TRUSTED
 from autograder.trusted.replies import Opaque, read_replies
 from autograder.trusted.request import CallFailed, Request, View
 from autograder.trusted.verdict import trusted_verdict
-from conftest import SOURCE
+from conftest import SOURCE, lost, run_plainly, trusted_verdict_of
 
 ASSIGNMENT = "batchnorm"
 CELLS, NOTEBOOKS = TRUSTED[ASSIGNMENT].cells, TRUSTED[ASSIGNMENT].notebooks
 
 DRIVER = pathlib.Path(driver.__file__)
-
-
-def run_plainly(command, workdir, timeout=120):
-    """The `run` the coordinator supplies, without a sandbox: a plain subprocess."""
-    try:
-        done = subprocess.run(command, cwd=workdir, capture_output=True, timeout=timeout)
-    except subprocess.TimeoutExpired as expired:
-        return types.SimpleNamespace(returncode=None, stdout=expired.stdout, stderr=expired.stderr, timed_out=True)
-    return types.SimpleNamespace(returncode=done.returncode, stdout=done.stdout, stderr=done.stderr, timed_out=False)
 
 
 def solution_cell(grade_id, source, kind="code"):
@@ -308,12 +300,7 @@ def students():
     return example_notebooks(REPO_ROOT, "batchnorm")
 
 
-def verdict_of(notebooks, tmp_path, seed=0):
-    return trusted_verdict(notebooks, assignment=ASSIGNMENT, run=run_plainly, seed=seed, workdir=tmp_path)
-
-
-def lost(verdicts):
-    return {grade_id for grade_id, verdict in verdicts.items() if verdict.score < verdict.max_score}
+verdict_of = functools.partial(trusted_verdict_of, ASSIGNMENT)
 
 
 @pytest.mark.e2e

@@ -8,7 +8,7 @@ here has no trusted verdict.
 """
 import dataclasses
 
-from . import batchnorm_cells, mlp_cells, spatial_cells
+from . import batchnorm_cells, mlp_cells, spatial_cells, torch_cells
 
 
 @dataclasses.dataclass(frozen=True)
@@ -22,6 +22,7 @@ ASSIGNMENTS = {
     "batchnorm": Checks(("BatchNormalization.ipynb", "SpatialBatchNorm.ipynb"),
                         {**batchnorm_cells.CELLS, **spatial_cells.CELLS}),
     "mlp_batchnorm": Checks(("MLPBatchNorm.ipynb",), mlp_cells.CELLS),
+    "torch_batchnorm": Checks(("TorchBatchNorm.ipynb",), torch_cells.CELLS),
 }
 
 

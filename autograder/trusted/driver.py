@@ -5,8 +5,9 @@
 The trusted verdict (autograder/trusted/) runs this script in a fresh sandboxed
 process with the student's code. It is standalone: it imports numpy and the
 standard library only, since the harness's package is hidden in the sandbox (the
-student's cells import the support package `assignments` themselves). The
-harness trusts nothing it writes back: it checks every value itself.
+student's cells import the support package `assignments` themselves), and a
+module a request names (PyTorch, for tensors and {"import"} arguments) only when
+a call needs it. The harness trusts nothing it writes back: it checks every value itself.
 
 REQUEST_DIR holds the request:
 
@@ -26,8 +27,9 @@ A CALL is one of
   fn(*args, **kwargs); sends what it returned (unless send is false) and the
   state after the call of the positional arguments listed in watch. fn is the
   name of a function or class the program defines (a class: the call constructs
-  an object), or a REF to a callable, such as a method of an object an earlier
-  call made: {"ref": id, "path": ["return", {"attr": "forward"}]};
+  an object), a REF to a callable, such as a method of an object an earlier
+  call made: {"ref": id, "path": ["return", {"attr": "forward"}]}, or an
+  {"import": name} (a library's function or class, e.g. "torch.nn.Linear");
 - {"id", "kind": "map", "fn", "args", "kwargs", "over": i, "stack": key, "pick": [index, ...]}:
   fn once per item of the input array `key`, given in place of argument i (the
   request sends null there); sends the parts returned[pick...] stacked;
@@ -59,6 +61,9 @@ An ARG is a JSON null, boolean, number or string, or
 - {"global": name}: the live value of a name the program defines;
 - {"numpy": name}: the numpy function of that dotted name, e.g. "random.randn"
   (for arguments that must be callables, such as an initializer);
+- {"import": name}: the object of that dotted name, whose first part is a module
+  the driver imports then and each later part an attribute: "torch.float64",
+  "torch.no_grad", "builtins.dict" (e.g. dict(module.named_parameters()) sends the names);
 - {"tensor": key}, optionally with "dtype": name (a torch dtype, e.g. "float64")
   and "requires_grad": bool: a PyTorch tensor made from a copy of the input array.
   torch is imported only when a request has such an argument;
@@ -183,11 +188,11 @@ def _validate_call(call, arrays, earlier):
     where = f"call {call['id']}"
     args = []
     if call["kind"] in ("call", "map"):
-        _require(isinstance(call["fn"], (str, dict)), f"{where}: fn must be a name or a REF")
+        _require(isinstance(call["fn"], str) or _is_ref(call["fn"]) or _is_import(call["fn"]),
+                 f"{where}: fn must be a name, a REF or an import")
         _require(isinstance(call["args"], list) and isinstance(call["kwargs"], dict), f"{where}: args, kwargs")
         args = call["args"] + list(call["kwargs"].values())
         if isinstance(call["fn"], dict):
-            _require(_is_ref(call["fn"]), f"{where}: fn must be a name or a REF")
             args.append(call["fn"])
     if call["kind"] == "call":
         _require(isinstance(call["send"], bool), f"{where}: send must be a boolean")
@@ -241,7 +246,7 @@ def _validate_arg(arg, arrays, earlier, where):
                  f"{where}: bad tensor argument {arg}")
     elif "dtype" in arg:
         _require(set(arg) == {"dtype"} and isinstance(arg["dtype"], str), f"{where}: bad dtype")
-    elif "global" in arg or "numpy" in arg:
+    elif "global" in arg or "numpy" in arg or "import" in arg:
         _require(len(arg) == 1 and isinstance(next(iter(arg.values())), str), f"{where}: bad name {arg}")
     else:
         _require(_is_ref(arg) and arg["ref"] in earlier, f"{where}: bad argument {arg}")
@@ -253,6 +258,10 @@ def _is_ref(arg):
             and isinstance(arg["path"], list) and len(arg["path"]) >= 1 and arg["path"][0] in ROOTS
             and all(type(p) in (int, str) or (isinstance(p, dict) and set(p) == {"attr"} and isinstance(p["attr"], str))
                     for p in arg["path"][1:]))
+
+
+def _is_import(arg):
+    return isinstance(arg, dict) and set(arg) == {"import"} and isinstance(arg["import"], str)
 
 
 def _is_number(value):
@@ -447,8 +456,8 @@ class Session:
         return {"ok": True}, {"args": [], "return": Spy(self.build(call["of"]), log), "log": log}
 
     def callable(self, spec):
-        """The function a call names (a name the program defines, or a REF); it becomes self.running."""
-        value = self.resolve(spec) if isinstance(spec, dict) else self.defined(spec)
+        """The function a call names (a name the program defines, a REF or an import); it becomes self.running."""
+        value = self.build(spec) if isinstance(spec, dict) else self.defined(spec)
         name = getattr(value, "__qualname__", None)
         name = name if isinstance(name, str) else type(value).__name__
         if name in self.too_slow:
@@ -504,6 +513,8 @@ class Session:
             return self.defined(arg["global"])
         if "numpy" in arg:
             return _numpy_function(arg["numpy"])
+        if "import" in arg:
+            return _imported(arg["import"])
         return self.resolve(arg)
 
     def resolve(self, ref):
@@ -526,6 +537,15 @@ def _numpy_function(name):
         value = getattr(value, part, None)
     if not callable(value):
         raise NameError(f"numpy has no function {name}")
+    return value
+
+
+def _imported(name):
+    """The object of a dotted name whose first part is a module, e.g. 'torch.nn.Linear' or 'builtins.dict'."""
+    module, *attributes = name.split(".")
+    value = __import__(module)  # here, not at the top: only requests that name a module need it
+    for attribute in attributes:
+        value = getattr(value, attribute)
     return value
 
 

@@ -70,6 +70,13 @@ class NumpyFunction:
 
 
 @dataclasses.dataclass(frozen=True)
+class Imported:
+    """An object of a library by its dotted name, whose first part is a module the driver imports:
+    "torch.float64", "torch.no_grad", "builtins.dict"; a call's fn may be one."""
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Tensor:
     """A PyTorch tensor the driver makes from a copy of array: of the torch dtype named (or the array's)."""
     array: np.ndarray
@@ -146,8 +153,8 @@ class Request:
     def call(self, fn, *args, kwargs=None, send=True, watch=()):
         """
         fn(*args, **kwargs) in the sandbox; watch lists positional arguments to report after the call.
-        fn is a name the program defines (a class: the call constructs an object) or a Ref to a callable,
-        such as obj.returned().attr("forward") for a method of an object an earlier call made.
+        fn is a name the program defines (a class: the call constructs an object), a Ref to a callable,
+        such as obj.returned().attr("forward") for a method of an object an earlier call made, or an Imported.
         """
         label = fn if isinstance(fn, str) else _label(fn)
         return self._add(label, {"kind": "call", "fn": self._encode(fn), "args": [self._encode(arg) for arg in args],
@@ -237,6 +244,8 @@ class Request:
             return {"global": value.name}
         if isinstance(value, NumpyFunction):
             return {"numpy": value.name}
+        if isinstance(value, Imported):
+            return {"import": value.name}
         if isinstance(value, Tensor):
             arg = {"tensor": self._array(value.array), "requires_grad": value.requires_grad}
             return arg if value.dtype is None else {**arg, "dtype": value.dtype}
@@ -246,8 +255,8 @@ class Request:
 
 
 def _label(value):
-    """How messages name what a Ref or a Global reaches: its last attribute or key, or its name."""
-    if isinstance(value, Global):
+    """How messages name what a Ref, a Global or an Imported reaches: its attributes and keys, or its name."""
+    if isinstance(value, (Global, Imported)):
         return value.name
     if isinstance(value, Ref):
         names = [item.name if isinstance(item, Attr) else f"[{item!r}]" for item in value.path[1:]]
