@@ -1,4 +1,6 @@
 """`python -m autograder grade`: the command around grade.grade_assignment, its reports and its summary table."""
+import contextlib
+import fcntl
 import shutil
 import sys
 
@@ -21,11 +23,12 @@ def run_grade(args):
                                 use_sandbox=not args.no_sandbox, limits=limits, progress=sys.stderr.isatty())
     db_url = resolve_db_url(args.course_dir, load_config(args.course_dir), args.db)
     database = [f"--CourseDirectory.db_url={db_url}"]
-    nbgrader(args.course_dir, "generate_feedback", args.assignment, "--force", *database)
-    nbgrader(args.course_dir, "export", "--to", str(args.course_dir / "grades.csv"), *database)
-    for outcome in outcomes:
-        write_gradescope_results(args.course_dir, args.assignment, outcome.student, db_url=db_url)
-    summary = write_class_summary(db_url, args.assignment, args.course_dir / "reports" / args.assignment)
+    with reports_lock(args.course_dir, args.assignment):
+        nbgrader(args.course_dir, "generate_feedback", args.assignment, "--force", *database)
+        nbgrader(args.course_dir, "export", "--to", str(args.course_dir / "grades.csv"), *database)
+        for outcome in outcomes:
+            write_gradescope_results(args.course_dir, args.assignment, outcome.student, db_url=db_url)
+        summary = write_class_summary(db_url, args.assignment, args.course_dir / "reports" / args.assignment)
     for outcome in outcomes:
         print(f"{outcome.student:<40} {outcome.status:<9} {outcome.score:7.2f}")
         for message in outcome.messages:
@@ -36,6 +39,20 @@ def run_grade(args):
     print(f"graded {len(outcomes)} submission(s); feedback and results.json in {args.course_dir / 'feedback'}, "
           f"grades in {args.course_dir / 'grades.csv'}, class summary in {summary}")
     return 1 if problems else 0
+
+
+@contextlib.contextmanager
+def reports_lock(course_dir, assignment):
+    """
+    Hold the course's lock on an assignment's reports: graders run at once (on one
+    gradebook) take turns writing feedback, the export and the summary, since
+    `nbgrader generate_feedback --force` deletes a student's pages before writing them anew.
+    """
+    folder = course_dir / "reports" / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this process dies
+        yield
 
 
 def collect_zip(course_dir, assignment, archive):
