@@ -1,8 +1,8 @@
-"""The trusted side's reference network: its batched numeric-gradient losses equal the driver's, one by one."""
+"""The trusted side's reference network: its batched numeric-gradient losses equal the driver's, one by one, at the sampled entries."""
 import numpy as np
 import pytest
 
-from autograder.trusted import driver, network_checks, reference
+from autograder.trusted import driver, network_checks, numeric, reference
 
 
 @pytest.mark.parametrize("normalization, hidden, reg, eps", [
@@ -16,9 +16,11 @@ def test_batched_perturbed_losses_equal_the_drivers_one_at_a_time(normalization,
         model.params[f"gamma{layer}"] = rng.uniform(0.5, 2, dim)
         model.params[f"beta{layer}"] = rng.standard_normal(dim)
         model.bn_params[layer - 1]["eps"] = eps
-    one_at_a_time = driver.perturbed_losses(model, X, y, 1e-5)
-    batched = reference.perturbed_losses(model, X, y, 1e-5)
+    entries = numeric.sample_entries(rng, {name: p.shape for name, p in model.params.items()}, 6)
+    one_at_a_time = driver.perturbed_losses(model, X, y, 1e-5, entries)
+    batched = reference.perturbed_losses(model, X, y, 1e-5, entries)
     assert sorted(batched) == sorted(model.params)
+    assert [len(batched[name][0]) for name in sorted(batched)] == [min(6, model.params[n].size) for n in sorted(batched)]
     for name, (plus, minus) in one_at_a_time.items():
         np.testing.assert_allclose(batched[name][0], plus, rtol=1e-13, err_msg=name)
         np.testing.assert_allclose(batched[name][1], minus, rtol=1e-13, err_msg=name)

@@ -44,13 +44,13 @@ A CALL is one of
   [name, [positional arguments], {keyword arguments}, returned] per call, in
   order (arrays copied when the call returned);
 - {"id", "kind": "net", "cls", "init": {name: ARG}, "params": {name: ARG}, "steps": [[X, y]],
-  "numeric": null or {"X", "y", "h"}}: model = cls(**init), then
+  "numeric": null or {"X", "y", "h", "entries": {name: [flat index]}}}: model = cls(**init), then
   model.params[name] = value for each given parameter, then model.loss(X), or
   model.loss(X, y), for each step. Sends {"params": model.params right after
   construction, "steps": what each loss call returned, "bn_params":
-  model.bn_params after each step, "numeric": {name: (plus, minus)}}, where plus
-  and minus hold model.loss(X, y)[0] with one entry of the parameter moved by
-  +h and by -h: from them the harness takes numeric gradients.
+  model.bn_params after each step, "numeric": {name: (plus, minus)}}, where plus[k]
+  and minus[k] hold model.loss(X, y)[0] with the parameter's entry entries[name][k]
+  (in C order) moved by +h and by -h: from them the harness takes numeric gradients.
 
 An ARG is a JSON null, boolean, number or string, or
 - {"array": key}, optionally with "fortran": true (a copy in Fortran order),
@@ -209,8 +209,9 @@ def _validate_call(call, arrays, earlier):
         _require(isinstance(call["steps"], list) and all(
             isinstance(step, list) and len(step) == 2 for step in call["steps"]), f"{where}: bad steps")
         numeric = call["numeric"]
-        _require(numeric is None or (isinstance(numeric, dict) and set(numeric) == {"X", "y", "h"}
-                                     and _is_number(numeric["h"])), f"{where}: bad numeric")
+        _require(numeric is None or (isinstance(numeric, dict) and set(numeric) == {"X", "y", "h", "entries"}
+                                     and _is_number(numeric["h"]) and _is_index_table(numeric["entries"])),
+                 f"{where}: bad numeric")
         args = (list(call["init"].values()) + list(call["params"].values())
                 + [arg for step in call["steps"] for arg in step]
                 + ([numeric["X"], numeric["y"]] if numeric else []))
@@ -270,6 +271,13 @@ def _is_number(value):
 
 def _is_int_list(value):
     return isinstance(value, list) and all(type(n) is int for n in value)
+
+
+def _is_index_table(value):
+    """{name: [non-negative int]}, the entries a numeric gradient moves."""
+    return isinstance(value, dict) and all(
+        isinstance(name, str) and _is_int_list(indices) and all(i >= 0 for i in indices)
+        for name, indices in value.items())
 
 
 @contextlib.contextmanager
@@ -440,7 +448,8 @@ class Session:
         sent["steps"], sent["bn_params"] = {"list": steps}, {"list": states}
         numeric = call["numeric"]
         if numeric:
-            losses = perturbed_losses(model, self.build(numeric["X"]), self.build(numeric["y"]), numeric["h"])
+            losses = perturbed_losses(model, self.build(numeric["X"]), self.build(numeric["y"]), numeric["h"],
+                                      numeric["entries"])
             sent["numeric"] = self.outputs.encode(losses)
         return {"ok": True, "value": {"dict": sent}}, {"args": [], "return": model}
 
@@ -567,18 +576,24 @@ def view(array, arg):
     return array
 
 
-def perturbed_losses(model, X, y, h):
-    """{name: (plus, minus)}: model.loss(X, y)[0] with each entry of the parameter moved by +h and by -h."""
+def perturbed_losses(model, X, y, h, entries):
+    """
+    {name: (plus, minus)}: model.loss(X, y)[0] with each listed entry of the parameter moved by +h and by -h.
+
+    entries: {name: [flat index]}; plus and minus have one value per listed index.
+    A name the model has no parameter for, or an index past its size, raises KeyError or IndexError.
+    """
     losses = {}
-    for name in sorted(model.params):
+    for name, indices in sorted(entries.items()):
         param = model.params[name]
-        plus, minus = np.empty(param.shape), np.empty(param.shape)
-        for index in np.ndindex(param.shape):
+        plus, minus = np.empty(len(indices)), np.empty(len(indices))
+        for k, flat in enumerate(indices):
+            index = np.unravel_index(flat, param.shape)
             saved = param[index]
             param[index] = saved + h
-            plus[index] = model.loss(X, y)[0]
+            plus[k] = model.loss(X, y)[0]
             param[index] = saved - h
-            minus[index] = model.loss(X, y)[0]
+            minus[k] = model.loss(X, y)[0]
             param[index] = saved
         losses[name] = (plus, minus)
     return losses

@@ -26,6 +26,8 @@ def expect_close(actual, expected, rtol, what, atol=0.0):
     - rtol: Bound relative to the largest expected magnitude
     - what: Name used in the failure message, e.g. 'dx'
     - atol: Absolute allowance, for expected values that may all be near zero
+
+    Returns actual as an array.
     """
     expected = np.asarray(expected, dtype=np.float64)
     actual = expect_shape(actual, expected.shape, what)
@@ -34,6 +36,7 @@ def expect_close(actual, expected, rtol, what, atol=0.0):
     difference, bound = _difference(actual, expected, rtol, atol)
     if difference > bound:
         raise AssertionError(f"{what} is off by up to {difference:.1e} (at most {bound:.1e} allowed)")
+    return actual
 
 
 def is_close(actual, expected, rtol, atol=0.0):

@@ -10,13 +10,14 @@ import numpy as np
 from assignments.grading import expect_unchanged
 
 from .expect import entry, expect_close, expect_tuple, is_close
-from .numeric import STEP
+from .numeric import STEP, sample_entries
 from .reference import Network, perturbed_losses
 
 NET = "FullyConnectedNet"
 GRADIENT_ATOL = 1e-8  # rounding noise of a centered difference of the loss, for gradients that are all near zero
 MARGIN = 10  # the reference passes a gradient check on the drawn inputs with tolerances this many times smaller
 MAX_DRAWS = 50
+CHECKED_ENTRIES = 8  # of each parameter, in the numeric gradient check (all its entries are compared with the reference)
 
 
 def _init(normalization, hidden_dims, input_dim, num_classes, weight_scale=1e-2, reg=0.0):
@@ -44,9 +45,10 @@ def _reference(init, params):
 def gradient_check(req, rng, normalization, hidden_dims, *, input_dim, num_classes, n, weight_scale, reg,
                    tolerances):
     """
-    The loss of the student's network equals the reference's, and its gradients
+    The loss of the student's network equals the reference's, its gradients equal
+    the reference's, and at CHECKED_ENTRIES entries of each parameter they also
     match the numeric gradients taken from the student's own losses at the
-    perturbed parameters, which must also be the reference's gradients.
+    perturbed parameters (which must also be the reference's gradients there).
 
     A centered difference across a ReLU's kink means nothing, so the inputs are
     drawn again until the reference passes the same check with a margin: a
@@ -59,24 +61,29 @@ def gradient_check(req, rng, normalization, hidden_dims, *, input_dim, num_class
         X, y, params = _draw(rng, init, n)
         model = _reference(init, params)
         loss, grads = model.loss(X, y)
+        entries = sample_entries(rng, {name: grad.shape for name, grad in grads.items()}, CHECKED_ENTRIES)
+        at_entries = {name: grads[name].ravel()[entries[name]] for name in grads}
         numeric = {name: (plus - minus) / (2 * STEP)
-                   for name, (plus, minus) in perturbed_losses(model, X, y, STEP).items()}
-        if all(is_close(numeric[name], grads[name], tolerances[name[0]] / MARGIN, GRADIENT_ATOL) for name in grads):
+                   for name, (plus, minus) in perturbed_losses(model, X, y, STEP, entries).items()}
+        if all(is_close(numeric[name], at_entries[name], tolerances[name[0]] / MARGIN, GRADIENT_ATOL)
+               for name in grads):
             break
     else:
         raise RuntimeError(f"no draw of {MAX_DRAWS} lets the reference network pass its own gradient check")
-    call = req.net(NET, init, params=params, steps=[(X, y)], numeric=(X, y, STEP))
+    call = req.net(NET, init, params=params, steps=[(X, y)], numeric=(X, y, STEP, entries))
 
     def verify():
         value = call.value
         student_loss, student_grads = expect_tuple(value["steps"][0], 2, f"{NET}.loss")
         expect_close(student_loss, loss, 1e-10, "the loss")
         for name in sorted(grads):
+            rtol = tolerances[name[0]]
+            analytic = expect_close(entry(student_grads, name, "grads"), grads[name], rtol, name, atol=GRADIENT_ATOL)
             plus, minus = entry(value["numeric"], name, "the network's params")
             numeric = (plus - minus) / (2 * STEP)
-            rtol = tolerances[name[0]]
-            expect_close(entry(student_grads, name, "grads"), numeric, rtol, name, atol=GRADIENT_ATOL)
-            expect_close(numeric, grads[name], rtol, f"the numeric gradient of the loss for {name}",
+            expect_close(analytic.ravel()[entries[name]], numeric, rtol,
+                         f"{name} against the numeric gradient", atol=GRADIENT_ATOL)
+            expect_close(numeric, at_entries[name], rtol, f"the numeric gradient of the loss for {name}",
                          atol=GRADIENT_ATOL)
     return verify
 

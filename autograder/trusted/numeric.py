@@ -8,6 +8,27 @@ import numpy as np
 STEP = 1e-5  # h of the centered differences, as in assignments.gradient_check
 
 
+def sample_entries(rng, shapes, count):
+    """
+    The entries of each parameter a numeric gradient check moves, drawn as cs231n's
+    grad_check_sparse does: a numeric gradient costs two losses per entry, and a
+    bug in a backward pass shows in every entry it touches, not in a few.
+
+    Inputs:
+    - rng: numpy Generator
+    - shapes: {name: shape} of the parameters
+    - count: Entries per parameter (every entry of a parameter with no more than that)
+
+    Returns {name: sorted list of distinct flat (C-order) indices, as ints}.
+    """
+    entries = {}
+    for name in sorted(shapes):
+        size = int(np.prod(shapes[name]))
+        chosen = np.arange(size) if size <= count else np.sort(rng.choice(size, count, replace=False))
+        entries[name] = [int(i) for i in chosen]
+    return entries
+
+
 def perturbations(x, h=STEP):
     """
     Every input of a centered difference at x.

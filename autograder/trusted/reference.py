@@ -117,39 +117,39 @@ class Network(FullyConnectedNetBase):
         return backward(dout, *cache)
 
 
-def perturbed_losses(model, X, y, h):
+def perturbed_losses(model, X, y, h, entries):
     """
     driver.perturbed_losses for a reference Network, with every perturbation in one pass.
 
     The networks with one parameter entry moved by +h or -h are stacked along a
     new leading axis (P of them, two per entry) and run forward together, so
-    the few hundred tiny losses cost a handful of batched array operations
+    the many tiny losses cost a handful of batched array operations
     instead of as many Python-level passes through the network.
 
     Inputs:
     - model: A Network without dropout, in float64
     - X: Inputs, of shape (N, D); y: labels, of shape (N,)
     - h: The step
+    - entries: {name: flat indices} of the entries to move, for every parameter
 
-    Returns {name: (plus, minus)}, plus and minus shaped like model.params[name].
+    Returns {name: (plus, minus)}, each of shape (len(entries[name]),).
     """
     names = sorted(model.params)
-    sizes = [model.params[name].size for name in names]
-    members = 2 * sum(sizes)  # member 2k moves entry k (all parameters' entries in a row) by +h, 2k + 1 by -h
+    members = 2 * sum(len(entries[name]) for name in names)  # member 2k moves the k-th moved entry (parameter after parameter) by +h, 2k + 1 by -h
     stacks, first = {}, 0
-    for name, size in zip(names, sizes):
+    for name in names:
+        moved = np.asarray(entries[name], dtype=np.intp)
         flat = np.repeat(model.params[name].reshape(1, -1).astype(np.float64), members, axis=0)
-        entries = np.arange(size)
-        flat[2 * (first + entries), entries] += h
-        flat[2 * (first + entries) + 1, entries] -= h
+        flat[2 * (first + np.arange(moved.size)), moved] += h
+        flat[2 * (first + np.arange(moved.size)) + 1, moved] -= h
         stacks[name] = flat.reshape(members, *model.params[name].shape)
-        first += size
+        first += moved.size
     losses = _stacked_loss(model, stacks, np.asarray(X, dtype=np.float64), y)
     result, first = {}, 0
-    for name, size in zip(names, sizes):
-        mine = losses[2 * first:2 * (first + size)]
-        result[name] = tuple(part.reshape(model.params[name].shape) for part in (mine[0::2], mine[1::2]))
-        first += size
+    for name in names:
+        mine = losses[2 * first:2 * (first + len(entries[name]))]
+        result[name] = (mine[0::2], mine[1::2])
+        first += len(entries[name])
     return result
 
 

@@ -182,13 +182,15 @@ class Request:
 
     def net(self, cls, init, *, params, steps=(), numeric=None):
         """A network cls(**init) with the given parameters, its loss at each (X, y) step, and numeric
-        = (X, y, h) for the losses with each parameter entry moved by +-h (see driver.py)."""
+        = (X, y, h, {name: [flat index]}) for the losses with each listed parameter entry moved by +-h
+        (see driver.py)."""
         spec = {"kind": "net", "cls": cls, "init": self._encode(init)["dict"],
                 "params": self._encode(params)["dict"], "steps": [[self._encode(X), self._encode(y)] for X, y in steps],
                 "numeric": None}
         if numeric:
-            X, y, h = numeric
-            spec["numeric"] = {"X": self._encode(X), "y": self._encode(y), "h": h}
+            X, y, h, entries = numeric
+            spec["numeric"] = {"X": self._encode(X), "y": self._encode(y), "h": h,
+                               "entries": {name: [int(i) for i in indices] for name, indices in entries.items()}}
         return self._add(cls, spec)
 
     def write(self, folder, *, cells, seconds):
