@@ -135,21 +135,22 @@ def perturbed_losses(model, X, y, h, entries):
     Returns {name: (plus, minus)}, each of shape (len(entries[name]),).
     """
     names = sorted(model.params)
-    members = 2 * sum(len(entries[name]) for name in names)  # member 2k moves the k-th moved entry (parameter after parameter) by +h, 2k + 1 by -h
+    counts = [len(entries[name]) for name in names]
+    members = 2 * sum(counts)  # member 2k moves the k-th listed entry (parameter after parameter) by +h, 2k + 1 by -h
     stacks, first = {}, 0
-    for name in names:
-        moved = np.asarray(entries[name], dtype=np.intp)
+    for name, count in zip(names, counts):
+        rows, moved = 2 * (first + np.arange(count)), np.asarray(entries[name], dtype=np.intp)
         flat = np.repeat(model.params[name].reshape(1, -1).astype(np.float64), members, axis=0)
-        flat[2 * (first + np.arange(moved.size)), moved] += h
-        flat[2 * (first + np.arange(moved.size)) + 1, moved] -= h
+        flat[rows, moved] += h
+        flat[rows + 1, moved] -= h
         stacks[name] = flat.reshape(members, *model.params[name].shape)
-        first += moved.size
+        first += count
     losses = _stacked_loss(model, stacks, np.asarray(X, dtype=np.float64), y)
     result, first = {}, 0
-    for name in names:
-        mine = losses[2 * first:2 * (first + len(entries[name]))]
+    for name, count in zip(names, counts):
+        mine = losses[2 * first:2 * (first + count)]
         result[name] = (mine[0::2], mine[1::2])
-        first += len(entries[name])
+        first += count
     return result
 
 
