@@ -10,15 +10,19 @@ back; `run_in_sandbox` runs any command in one. Inside the sandbox:
   this repository (autograder/) live; read-only again only the Python
   environment, the support packages given in python_path, the readonly_paths
   and, for a notebook, the runner;
-- the workdir, read-write, and a private /tmp (and /dev/shm) of at most
-  memory_mb each;
+- the workdir, read-write, and a private /tmp and /dev/shm: folders of
+  private_tmp when the caller gives one (a capped scratch folder, see
+  autograder/scratch.py), else tmpfs of at most disk_mb each;
 - new network, pid, ipc, uts and cgroup namespaces (no network, no other
   process visible), no capabilities, a new session, killed with its parent;
 - an unprivileged user: nobody (65534) when we are root, else our own user, in
   a user namespace of its own, so that the process cap (RLIMIT_NPROC) counts
   this sandbox's processes only; it, the address-space cap (RLIMIT_AS) and the
   file-size cap (RLIMIT_FSIZE: a write past it fails with EFBIG, since Python
-  ignores SIGXFSZ) are set with `prlimit` inside, before the command starts.
+  ignores SIGXFSZ) are set with `prlimit` inside, before the command starts;
+- one memory cap, memory_mb, on all its processes together and the tmpfs pages
+  they write: a memory cgroup (autograder/cgroups.py) where this machine lets
+  us make one; elsewhere only each process's address space is capped.
 
 As root, bwrap sets the sandbox up as root, because bubblewrap 0.8 resolves bind
 sources with the permissions of its caller and a Python installed under /root
@@ -27,9 +31,13 @@ it its user namespace. (`bwrap --unshare-all` as root would map the sandbox user
 to root, which RLIMIT_NPROC does not limit.) The workdir is handed to nobody for
 the run and back to its owner after.
 
+After a run the workdir holds only regular files and folders: the links, FIFOs
+and sockets the run left there are deleted, so that a host reading a file there
+(the trusted verdict's answer) never reads through one to a host file.
+
 `sandbox=False` runs the same command without bwrap: an explicit opt-out for
-machines without it. The wall clock, cell timeouts, output and address-space
-caps still apply; isolation and the process cap do not.
+machines without it. The wall clock, cell timeouts, output, address-space and
+memory caps still apply; isolation and the process cap do not.
 """
 import contextlib
 import dataclasses
@@ -49,7 +57,9 @@ import nbformat
 from data_utils import DATASET_VARIABLE
 from data_utils.cifar10 import DIR_VARIABLE
 
+from . import cgroups
 from .course import REPO_ROOT
+from .untrusted_files import is_plain, walk_untrusted
 
 RUNNER = pathlib.Path(__file__).with_name("sandbox_runner.py")
 RUNNER_IN_SANDBOX = pathlib.Path("/tmp/sandbox_runner.py")
@@ -68,10 +78,12 @@ class Limits:
     """What one sandboxed run may use."""
     cell_timeout: float = 60.0         # seconds per cell
     notebook_timeout: float = 300.0    # wall clock for the whole run
-    memory_mb: int = 2048              # address-space cap of every process in the sandbox
+    memory_mb: int = 2048              # all the sandbox's processes and their tmpfs pages; and each address space
     max_processes: int = 64            # process cap
     max_output_bytes: int = 1_000_000  # per cell; longer stream output is truncated with a notice
     max_file_mb: int = 256             # largest file a process may write (RLIMIT_FSIZE)
+    disk_mb: int = 1024                # a submission's scratch folder, /tmp and /dev/shm together
+    max_files: int = 10_000            # files and folders in them together
 
 
 class SandboxUnavailable(RuntimeError):
@@ -80,12 +92,16 @@ class SandboxUnavailable(RuntimeError):
 
 @dataclasses.dataclass
 class RunResult:
-    """How a command ended: returncode None when it was killed at the wall-clock limit."""
+    """
+    How a command ended: returncode None when it was killed at the wall-clock limit;
+    out_of_memory True when a process was killed at the memory cap (known only with a memory cgroup).
+    """
     returncode: int | None
     stdout: bytes
     stderr: bytes
     timed_out: bool
     seconds: float
+    out_of_memory: bool = False
 
 
 @dataclasses.dataclass
@@ -111,7 +127,8 @@ def check_sandbox():
         raise SandboxUnavailable(f"bwrap cannot start a sandbox here ({_last_line(result.stderr)}); {INSTALL_HINT}")
 
 
-def run_in_sandbox(command, workdir, *, limits=Limits(), sandbox=True, stdin=b"", readonly_paths=(), python_path=()):
+def run_in_sandbox(command, workdir, *, limits=Limits(), sandbox=True, stdin=b"", readonly_paths=(), python_path=(),
+                   private_tmp=None):
     """
     Run a command in a sandbox and return how it ended.
 
@@ -124,23 +141,25 @@ def run_in_sandbox(command, workdir, *, limits=Limits(), sandbox=True, stdin=b""
     - readonly_paths: Host paths exposed read-only at the same path
     - python_path: Folders put on PYTHONPATH and exposed read-only; of this
       repository only its support packages (SUPPORT_PACKAGES) are exposed
+    - private_tmp: A folder (on a capped file system) where the run's /tmp and
+      /dev/shm are made, and removed after; None for tmpfs of limits.disk_mb each
 
     Returns a RunResult, holding at most limits.max_output_bytes of stdout and of stderr.
     Raises SandboxUnavailable when bwrap is not installed, ValueError for a
     workdir, readonly path or python_path folder that does not exist.
     """
-    return _run(command, workdir, limits, sandbox, stdin, readonly_paths, python_path)
+    return _run(command, workdir, limits, sandbox, stdin, readonly_paths, python_path, private_tmp)
 
 
 def execute_notebook(nb, workdir, *, limits=Limits(), sandbox=True, kernel_name="python3", readonly_paths=(),
-                     python_path=()):
+                     python_path=(), private_tmp=None):
     """
     Execute a notebook in a sandbox, cell by cell, as nbgrader does (errors in cells are recorded, not fatal).
 
     Inputs:
     - nb: The NotebookNode to run (already sanitized by the caller; not modified)
     - workdir: Scratch folder holding the submission's other files; the notebook's working directory
-    - limits, sandbox, readonly_paths, python_path: as for run_in_sandbox
+    - limits, sandbox, readonly_paths, python_path, private_tmp: as for run_in_sandbox
     - kernel_name: The Jupyter kernel to run it with
 
     Returns an Execution. Raises as run_in_sandbox.
@@ -152,44 +171,65 @@ def execute_notebook(nb, workdir, *, limits=Limits(), sandbox=True, kernel_name=
                    "--cell-timeout", str(limits.cell_timeout), "--max-output-bytes", str(limits.max_output_bytes),
                    "--kernel", kernel_name]
         run = _run(command, workdir, limits, sandbox, nbformat.writes(nb).encode("utf-8", "replace"),
-                   readonly_paths, python_path, files=((RUNNER, RUNNER_IN_SANDBOX),), pass_fds=(results.fileno(),))
+                   readonly_paths, python_path, private_tmp, files=((RUNNER, RUNNER_IN_SANDBOX),),
+                   pass_fds=(results.fileno(),))
         results.seek(0)
         records = _read_records(results)
     status, message, reason = _conclude(nb, records, run, limits)
     return Execution(_assemble(nb, records, reason, limits), status, message, time.monotonic() - started)
 
 
-def _run(command, workdir, limits, sandbox, stdin, readonly_paths, python_path, files=(), pass_fds=()):
+def _run(command, workdir, limits, sandbox, stdin, readonly_paths, python_path, private_tmp, files=(), pass_fds=()):
     """run_in_sandbox, binding files ((host file, path inside), ...) and passing pass_fds to the command."""
     started = time.monotonic()
     workdir = _existing(workdir)
     packages, pythonpath = _python_path(python_path)
-    with contextlib.ExitStack() as stack:
+    with contextlib.ExitStack() as stack:  # left in reverse: the group's processes killed, workdir cleaned, /tmp gone
+        tmp = stack.enter_context(_private_folders(private_tmp))
         if sandbox:
             home = "/tmp"
             exposed = [*_python_prefixes(), *packages, *map(_existing, readonly_paths)]
-            prefix = _sandbox_command(workdir, exposed, files, limits)
-            if os.geteuid() == 0:
-                stack.enter_context(_lent(workdir, SANDBOX_USER))
+            prefix = _sandbox_command(workdir, exposed, files, limits, tmp)
+            stack.enter_context(_lent(workdir, SANDBOX_USER if os.geteuid() == 0 else None))
         else:
-            home = stack.enter_context(tempfile.TemporaryDirectory(prefix="sandbox-home-"))
+            home = tmp[0] if tmp else stack.enter_context(tempfile.TemporaryDirectory(prefix="sandbox-home-"))
             prefix = []
+        group = stack.enter_context(cgroups.memory_group(limits.memory_mb * MIB))
         process = subprocess.Popen(
-            [*prefix, *_caps(limits, sandbox), *command], cwd=workdir, env=_environment(home, pythonpath),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            pass_fds=pass_fds, start_new_session=True)
+            [*(group.enter_command() if group else []), *prefix, *_caps(limits, sandbox), *command], cwd=workdir,
+            env=_environment(home, pythonpath), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, pass_fds=pass_fds, start_new_session=True)
         stdout, stderr, timed_out = _communicate(process, stdin, limits)
+        out_of_memory = group is not None and group.out_of_memory()
     return RunResult(None if timed_out else process.returncode, stdout, stderr, timed_out,
-                     time.monotonic() - started)
+                     time.monotonic() - started, out_of_memory)
 
 
-def _sandbox_command(workdir, exposed, files, limits):
+@contextlib.contextmanager
+def _private_folders(parent):
+    """(tmp, shm): two fresh folders in parent for a run's /tmp and /dev/shm, removed after; None without parent."""
+    if parent is None:
+        yield None
+        return
+    run = pathlib.Path(tempfile.mkdtemp(prefix="run-", dir=parent))
+    try:
+        folders = (run / "tmp", run / "shm")
+        for folder in folders:
+            folder.mkdir()
+            folder.chmod(0o1777)
+        yield folders
+    finally:
+        shutil.rmtree(run, ignore_errors=True)
+
+
+def _sandbox_command(workdir, exposed, files, limits, tmp):
     """The command line that starts a sandbox; the command to run in it (in workdir) comes after."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise SandboxUnavailable(f"bubblewrap is not installed (no bwrap on PATH): {INSTALL_HINT}")
     user, inside = _identity(workdir)
-    return [bwrap, *user, "--die-with-parent", "--new-session", *_mounts(workdir, exposed, files, limits), *inside]
+    return [bwrap, *user, "--die-with-parent", "--new-session", *_mounts(workdir, exposed, files, limits, tmp),
+            *inside]
 
 
 def _identity(workdir):
@@ -207,14 +247,16 @@ def _identity(workdir):
     return namespaces + capabilities, drop
 
 
-def _mounts(workdir, exposed, files, limits):
-    """bwrap's mounts: read-only root, hidden top folders, what is exposed again read-only, the workdir."""
+def _mounts(workdir, exposed, files, limits, tmp):
+    """bwrap's mounts: read-only root, private /tmp and /dev/shm, hidden top folders, what is exposed again read-only, the workdir."""
     hidden = [f"/{name}" for name in sorted(os.listdir("/"))
               if name not in SYSTEM_FOLDERS and os.path.isdir(f"/{name}") and not os.path.islink(f"/{name}")]
-    size = str(limits.memory_mb * MIB)
     options = ["--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev"]
-    for private in ("/tmp", "/dev/shm"):
-        options += ["--perms", "1777", "--size", size, "--tmpfs", private]
+    for index, private in enumerate(("/tmp", "/dev/shm")):
+        if tmp:
+            options += ["--bind", str(tmp[index]), private]
+        else:
+            options += ["--perms", "1777", "--size", str(limits.disk_mb * MIB), "--tmpfs", private]
     for folder in hidden:
         options += ["--tmpfs", folder]
     binds = [*(("--ro-bind", path, path) for path in sorted(set(exposed))),
@@ -277,21 +319,27 @@ def _environment(home, pythonpath):
 
 @contextlib.contextmanager
 def _lent(workdir, user):
-    """Hand workdir's files to user for the run, and back to workdir's owner after."""
+    """
+    Hand workdir's files to user (None: leave them to us) for the run; after it,
+    delete what is neither a regular file nor a folder and hand the rest back to workdir's owner.
+    """
     owner = workdir.stat()
-    _chown_tree(workdir, user, user)
+    if user is not None:
+        _chown_tree(workdir, user, user)
     try:
         yield
     finally:
-        _chown_tree(workdir, owner.st_uid, owner.st_gid)
+        _chown_tree(workdir, owner.st_uid, owner.st_gid, keep_plain_only=True)
 
 
-def _chown_tree(folder, uid, gid):
-    """chown folder and everything in it, never following a symbolic link (the sandbox may have planted some)."""
+def _chown_tree(folder, uid, gid, keep_plain_only=False):
+    """chown folder and everything in it, never following a link; keep_plain_only: delete links and special files."""
     os.chown(folder, uid, gid)
-    for parent, names, files in os.walk(folder):
-        for name in names + files:
-            os.chown(os.path.join(parent, name), uid, gid, follow_symlinks=False)
+    for _, status, dir_fd, name in walk_untrusted(folder):
+        if keep_plain_only and not is_plain(status):
+            os.unlink(name, dir_fd=dir_fd)
+        elif (status.st_uid, status.st_gid) != (uid, gid):
+            os.chown(name, uid, gid, dir_fd=dir_fd, follow_symlinks=False)
 
 
 def _communicate(process, stdin, limits):
@@ -360,14 +408,19 @@ def _conclude(nb, records, run, limits):
         else:
             status, reason = "kernel-died", f"the kernel died in {cell} ({_exit_text(last.get('exit'))})"
         # the runner kills no kernel it reports dead: a SIGKILL came from the OOM killer
-        if memory or last.get("exit") == -signal.SIGKILL:
+        if memory or run.out_of_memory or last.get("exit") == -signal.SIGKILL:
             return "memory", f"{reason}, out of memory ({limits.memory_mb} MB){not_run}", reason
         return status, reason + not_run, reason
     if missing:
         reason = f"the run failed ({_exit_text(run.returncode)}): {_last_line(run.stderr)}"
+        if run.out_of_memory:
+            reason = f"the run failed: out of memory ({limits.memory_mb} MB), a process was killed"
+            return "memory", reason + not_run, reason
         return "error", reason + not_run, reason
     if memory:
         return "memory", f"{_cell_name(nb, memory[0])} ran out of memory ({limits.memory_mb} MB); every cell ran", ""
+    if run.out_of_memory:
+        return "memory", f"out of memory ({limits.memory_mb} MB): a process was killed; every cell ran", ""
     interrupted = [index for index, record in records.items() if record["outcome"] == "interrupted"]
     if interrupted:
         return ("timeout", f"{_cell_name(nb, interrupted[0])} ran past {limits.cell_timeout:g} s and was interrupted; "
