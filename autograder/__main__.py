@@ -6,6 +6,7 @@
   check    a student's self-check: run a notebook's visible tests and print a score per test
 """
 import argparse
+import dataclasses
 import pathlib
 import sys
 import tempfile
@@ -14,6 +15,20 @@ from . import check, sandbox
 from .course import ASSIGNMENTS, REPO_ROOT, CourseError, new_course_dir
 from .demo import DEMO_DIR, run_demo
 from .releases import copy_releases, generate_releases
+from .submissions import MAX_SUBMISSION_MB
+
+# The options of `grade` that set a sandbox.Limits field: {field: (option, type, metavar, what it caps)}
+LIMIT_OPTIONS = {
+    "cell_timeout": ("--cell-timeout", float, "S", "seconds one cell may run"),
+    "notebook_timeout": ("--timeout", float, "S", "seconds one notebook may run"),
+    "memory_mb": ("--memory-mb", int, "MB", "memory of one sandbox: its processes and its /tmp together "
+                  "(and each process's address space)"),
+    "max_processes": ("--max-processes", int, "N", "processes one sandbox may run at once"),
+    "max_output_bytes": ("--max-output-bytes", int, "B", "output kept of one cell"),
+    "max_file_mb": ("--max-file-mb", int, "MB", "largest file a submission may write"),
+    "disk_mb": ("--disk-mb", int, "MB", "a submission's scratch folder, /tmp and /dev/shm together"),
+    "max_files": ("--max-files", int, "N", "files and folders in them together"),
+}
 
 
 def _demo(args):
@@ -88,12 +103,14 @@ def build_parser():
     grade.add_argument("--force", action="store_true", help="regrade submissions already graded")
     grade.add_argument("--no-sandbox", action="store_true",
                        help="run student code without bubblewrap (only on a machine you can afford to lose)")
-    grade.add_argument("--cell-timeout", type=_positive(float), default=limits.cell_timeout, metavar="S",
-                       help=f"seconds one cell may run (default: {limits.cell_timeout:g})")
-    grade.add_argument("--timeout", type=_positive(float), default=limits.notebook_timeout, metavar="S",
-                       help=f"seconds one notebook may run (default: {limits.notebook_timeout:g})")
-    grade.add_argument("--memory-mb", type=_positive(int), default=limits.memory_mb, metavar="MB",
-                       help=f"memory cap of a submission's processes (default: {limits.memory_mb})")
+    for field in dataclasses.fields(limits):
+        option, kind, metavar, what = LIMIT_OPTIONS[field.name]
+        default = getattr(limits, field.name)
+        grade.add_argument(option, dest=field.name, type=_positive(kind), default=default, metavar=metavar,
+                           help=f"{what} (default: {default:{'g' if kind is float else 'd'}})")
+    grade.add_argument("--max-submission-mb", type=_positive(int), default=MAX_SUBMISSION_MB, metavar="MB",
+                       help=f"what a submission's files may hold together; the rest is not read "
+                            f"(default: {MAX_SUBMISSION_MB})")
     grade.set_defaults(run=_grade)
 
     check.add_check_parser(commands).set_defaults(run=check.run_check)

@@ -8,12 +8,24 @@ with the in-kernel tests, writes `autograded/<student>/<assignment>/` and,
 last, a marker file. A student with a marker is done: a rerun after a crash
 (even `kill -9`) grades only the others, and regrading one is idempotent, since
 nbgrader keeps one grade row per cell. `force=True` regrades everyone.
+
+Every failure is one student's: an exception anywhere on one submission's way
+(reading, sanitizing, running, recording) makes its outcome 'failed' with a
+one-line message, and its marker is written, so that a rerun does not fail on
+it again. A worker process that dies takes the submissions it held with it, so
+each of those is graded again alone, and fails only if its worker dies again.
+Only the course itself (CourseError) and a gradebook that cannot be reached
+(GradebookUnavailable) stop the run.
 """
+import concurrent.futures
+import contextlib
+import copy
 import dataclasses
 import hashlib
 import json
 import os
 import pathlib
+import sys
 
 import nbformat
 from nbgrader.api import Gradebook
@@ -23,9 +35,11 @@ from tqdm.auto import tqdm
 from . import gradebook, sandbox, submissions
 from .course import CourseError
 from .structure import restore_structure
-from .workers import limits_dict, worker_pool
+from .workers import limits_dict, unenforced_caps, worker_pool
 
 MARKER = ".harness.json"
+MAX_MESSAGE = 300  # characters of a failure's one-line message
+WORKER_DIED = "its worker process died twice while grading it (killed, or out of memory)"
 
 
 @dataclasses.dataclass
@@ -37,8 +51,24 @@ class Outcome:
     score: float = 0.0
 
 
+@dataclasses.dataclass(frozen=True)
+class _Run:
+    """What every submission of one grading run shares."""
+    course_dir: pathlib.Path
+    assignment: str
+    config: object
+    db_url: str
+    expected: dict      # {notebook file name: its cell ids}
+    blanks: dict        # {notebook file name: the student release's NotebookNode}
+    course_files: dict  # {relative path: bytes}: the source's other files, which overwrite a student's copies
+    limits: sandbox.Limits
+    use_sandbox: bool
+    max_submission_bytes: int
+
+
 def grade_assignment(course_dir, assignment, *, students=None, workers=None, scheduler=None, db_url=None,
-                     force=False, use_sandbox=True, limits=sandbox.Limits(), progress=True):
+                     force=False, use_sandbox=True, limits=sandbox.Limits(),
+                     max_submission_mb=submissions.MAX_SUBMISSION_MB, progress=True):
     """
     Grade the submissions of one assignment of an nbgrader course.
 
@@ -52,37 +82,83 @@ def grade_assignment(course_dir, assignment, *, students=None, workers=None, sch
     - force: Regrade submissions already graded
     - use_sandbox: False only to run without bubblewrap (--no-sandbox)
     - limits: sandbox.Limits for every notebook
+    - max_submission_mb: The most MB of a submission's files that are read
     - progress: Show a progress bar
 
     Returns the list of Outcome, one per student graded in this run (skipped ones excluded).
+    Prints to stderr, first, one line per cap this machine cannot enforce.
     Raises CourseError for a problem with the course itself (no submissions,
-    unknown assignment, no sandbox).
+    unknown assignment, unreadable release), GradebookUnavailable when the
+    gradebook cannot be reached, SandboxUnavailable without bubblewrap.
     """
     course_dir = pathlib.Path(course_dir).resolve()
     if use_sandbox:
         sandbox.check_sandbox()
+    for line in unenforced_caps(limits, use_sandbox):
+        print(f"warning: not capped on this machine: {line}", file=sys.stderr)
     config = gradebook.load_config(course_dir)
     db_url = gradebook.resolve_db_url(course_dir, config, db_url)
+    gradebook.check_reachable(db_url)
     expected = gradebook.assignment_notebooks(db_url, assignment)
+    run = _Run(course_dir, assignment, config, db_url, expected, *_course_files(course_dir, assignment, config, expected),
+               limits, use_sandbox, max_submission_mb * submissions.MIB)
     pending = [s for s in submissions.find_students(course_dir, assignment, students)
                if force or not _is_done(course_dir, assignment, s)]
     outcomes = []
     bar = tqdm(total=len(pending), desc=f"grading {assignment}", unit="submission", disable=not progress)
-    with worker_pool(workers=workers, scheduler=scheduler) as (submit, as_completed):
-        futures, prepared = [], {}
-        for student in pending:
-            job, problems = _prepare(course_dir, assignment, student, expected, config, db_url, limits, use_sandbox)
-            prepared[student] = problems
-            futures.append(submit(job))
-        for future in as_completed(futures):
-            result = future.result()
-            outcome = _record(course_dir, assignment, result, prepared[result["student"]], config, db_url)
-            outcomes.append(outcome)
-            bar.update(1)
-            failing = sum(o.status != "graded" for o in outcomes)
-            bar.set_postfix(done=len(outcomes), failing=failing, remaining=len(pending) - len(outcomes))
+
+    def done(outcome):
+        outcomes.append(outcome)
+        bar.update(1)
+        failing = sum(o.status != "graded" for o in outcomes)
+        bar.set_postfix(done=len(outcomes), failing=failing, remaining=len(pending) - len(outcomes))
+
+    for student in _grade_batch(run, pending, done, workers=workers, scheduler=scheduler):
+        for again in _grade_batch(run, [student], done, workers=1):  # alone: no other submission can kill it
+            done(_failed(run, again, WORKER_DIED))
     bar.close()
     return sorted(outcomes, key=lambda o: o.student)
+
+
+def _course_files(course_dir, assignment, config, expected):
+    """(blank release notebooks by name, the source's other files); raises CourseError when the release is unreadable."""
+    release = course_dir / config.get("CourseDirectory", {}).get("release_directory", "release") / assignment
+    try:
+        blanks = {name: nbformat.read(release / name, as_version=4) for name in expected}
+    except (OSError, ValueError) as error:
+        raise CourseError(f"the release of {assignment!r} in {release} cannot be read ({error}): "
+                          f"run `nbgrader generate_assignment {assignment}`") from None
+    source = course_dir / "source" / assignment
+    files = {str(p.relative_to(source)): p.read_bytes() for p in source.rglob("*")
+             if p.is_file() and p.suffix != ".ipynb" and "__pycache__" not in p.parts}
+    return blanks, files
+
+
+def _grade_batch(run, students, done, **pool):
+    """
+    Grade students on a worker_pool(**pool), passing each one's Outcome to done as it comes.
+
+    Returns the students whose worker process died while it held them (a local
+    pool is then broken), to be graded again.
+    """
+    lost = []
+    with worker_pool(**pool) as (submit, as_completed):
+        futures = {}
+        for student in students:
+            try:
+                job, problems = _prepare(run, student)
+                futures[submit(job)] = student, problems
+            except Exception as error:  # whatever a submission makes us raise fails it alone
+                done(_failed(run, student, error))
+        for future in as_completed(list(futures)):
+            student, problems = futures[future]
+            try:
+                done(_record(run, future.result(), problems))
+            except concurrent.futures.process.BrokenProcessPool:
+                lost.append(student)
+            except Exception as error:
+                done(_failed(run, student, error))
+    return lost
 
 
 def _marker_path(course_dir, assignment, student):
@@ -100,21 +176,17 @@ def _seed(student, assignment):
     return int.from_bytes(digest[:4], "little")
 
 
-def _prepare(course_dir, assignment, student, expected, config, db_url, limits, use_sandbox):
+def _prepare(run, student):
     """The job for one student (sanitized notebooks, files) and the problems found reading it."""
-    submission = submissions.read_submission(course_dir, assignment, student, expected)
-    gradebook.open_submission(db_url, assignment, student, submission.timestamp)
-    source = course_dir / "source" / assignment
-    files = dict(submission.files)
-    # as `nbgrader autograde` does: the source's other files overwrite the student's copies
-    files.update({str(p.relative_to(source)): p.read_bytes() for p in source.rglob("*")
-                  if p.is_file() and p.suffix != ".ipynb" and "__pycache__" not in p.parts})
-    release = course_dir / config.get("CourseDirectory", {}).get("release_directory", "release") / assignment
-    sanitize = lambda nb, name: gradebook.sanitize(nb, config=config, db_url=db_url, assignment=assignment,
+    submission = submissions.read_submission(run.course_dir, run.assignment, student, run.expected,
+                                             max_bytes=run.max_submission_bytes, max_files=run.limits.max_files)
+    gradebook.open_submission(run.db_url, run.assignment, student, submission.timestamp)
+    files = {**submission.files, **run.course_files}  # as `nbgrader autograde` does
+    sanitize = lambda nb, name: gradebook.sanitize(nb, config=run.config, db_url=run.db_url, assignment=run.assignment,
                                                    student=student, notebook=name)
     notebooks = {}
-    for name in sorted(expected):
-        blank = nbformat.read(release / name, as_version=4)
+    for name in sorted(run.expected):
+        blank = copy.deepcopy(run.blanks[name])
         nb = submission.notebooks[name]
         if nb is not None:
             nb, changes = restore_structure(nb, blank)
@@ -125,23 +197,21 @@ def _prepare(course_dir, assignment, student, expected, config, db_url, limits, 
         except Exception as error:  # nbgrader rejects the cells' metadata
             submission.problems.append(f"{name}: nbgrader could not read its cells ({error}); graded blank")
             notebooks[name] = nbformat.writes(sanitize(blank, name))
-    job = {"student": student, "assignment": assignment, "notebooks": notebooks, "files": files,
-           "limits": limits_dict(limits), "sandbox": use_sandbox, "seed": _seed(student, assignment)}
+    job = {"student": student, "assignment": run.assignment, "notebooks": notebooks, "files": files,
+           "limits": limits_dict(run.limits), "sandbox": run.use_sandbox, "seed": _seed(student, run.assignment)}
     return job, submission.problems
 
 
-def _record(course_dir, assignment, result, problems, config, db_url):
+def _record(run, result, problems):
     """Save one result: grades, trusted overrides, autograded notebooks, then the marker."""
-    student = result["student"]
-    out_dir = course_dir / "autograded" / student / assignment
-    out_dir.mkdir(parents=True, exist_ok=True)
+    student, db_url, assignment = result["student"], run.db_url, run.assignment
     messages = list(problems)
     flagged = []
     for name, text in result["executed"].items():
         status, message = result["status"][name]
         if status != "ok":
             messages.append(f"{name}: {status}: {message}")
-        nb = gradebook.save_grades(nbformat.reads(text, as_version=4), config=config, db_url=db_url,
+        nb = gradebook.save_grades(nbformat.reads(text, as_version=4), config=run.config, db_url=db_url,
                                    assignment=assignment, student=student, notebook=name)
         overrides = _trusted_overrides(nb, result["trusted"])
         if overrides:
@@ -149,17 +219,50 @@ def _record(course_dir, assignment, result, problems, config, db_url):
                                       {grade_id: trusted for grade_id, (_, trusted) in overrides.items()})
             flagged += [f"{name}/{grade_id}: in-kernel {kernel:g}, trusted {trusted:g}"
                         for grade_id, (kernel, trusted) in overrides.items()]
-        _write_atomically(out_dir / name, nbformat.writes(nb))
+        _write_atomically(_out_dir(run, student) / name, nbformat.writes(nb))
     if result["trusted_error"]:
         messages.append(f"trusted verdict unavailable, in-kernel grades kept: {result['trusted_error']}")
     if flagged:
         messages.append("review: the trusted verdict differs from the in-kernel tests: " + "; ".join(flagged))
     status = "flagged" if flagged else "failed" if not result["executed"] else "problems" if messages else "graded"
-    score = _total(db_url, assignment, student)
-    marker = {"status": status, "messages": messages, "score": score, "seconds": result["seconds"],
-              "trusted": result["trusted"]}
-    _write_atomically(out_dir / MARKER, json.dumps(marker, indent=1))  # written last: it means 'done'
-    return Outcome(student, status, messages, score)
+    return _mark_done(run, Outcome(student, status, messages, _total(db_url, assignment, student)),
+                      seconds=result["seconds"], trusted=result["trusted"])
+
+
+def _failed(run, student, error):
+    """
+    The 'failed' Outcome of a student whose grading raised error (or a message): its
+    marker written, and its submission opened in the gradebook if it was not, so
+    that the reports list it (with 0 points when it has no grades yet).
+    Raises GradebookUnavailable instead when the gradebook cannot be reached.
+    """
+    gradebook.check_reachable(run.db_url)  # a lost gradebook is no student's failure
+    message = error if isinstance(error, str) else _one_line(error)
+    score = 0.0
+    with contextlib.suppress(Exception):  # the student is failed either way; the row only helps the reports
+        gradebook.open_submission(run.db_url, run.assignment, student)
+        score = _total(run.db_url, run.assignment, student)
+    return _mark_done(run, Outcome(student, "failed", [message], score), seconds={}, trusted={})
+
+
+def _one_line(error):
+    lines = str(error).strip().splitlines()
+    text = f"{type(error).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 3] + "..."
+
+
+def _out_dir(run, student):
+    folder = _marker_path(run.course_dir, run.assignment, student).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _mark_done(run, outcome, *, seconds, trusted):
+    """Write the outcome's marker, last: it means 'done'. Returns the outcome."""
+    marker = {"status": outcome.status, "messages": outcome.messages, "score": outcome.score, "seconds": seconds,
+              "trusted": trusted}
+    _write_atomically(_out_dir(run, outcome.student) / MARKER, json.dumps(marker, indent=1))
+    return outcome
 
 
 def _write_atomically(path, text):

@@ -1,5 +1,6 @@
 """`python -m autograder grade`: the command around grade.grade_assignment, its reports and its summary table."""
 import contextlib
+import dataclasses
 import fcntl
 import shutil
 import sys
@@ -16,11 +17,11 @@ def run_grade(args):
     raise_for_course(args.course_dir, args.assignment)
     if args.zip:
         collect_zip(args.course_dir, args.assignment, args.zip)
-    limits = sandbox.Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.timeout,
-                            memory_mb=args.memory_mb)
+    limits = sandbox.Limits(**{field.name: getattr(args, field.name) for field in dataclasses.fields(sandbox.Limits)})
     outcomes = grade_assignment(args.course_dir, args.assignment, students=args.student, workers=args.workers,
                                 scheduler=args.scheduler, db_url=args.db, force=args.force,
-                                use_sandbox=not args.no_sandbox, limits=limits, progress=sys.stderr.isatty())
+                                use_sandbox=not args.no_sandbox, limits=limits,
+                                max_submission_mb=args.max_submission_mb, progress=sys.stderr.isatty())
     db_url = resolve_db_url(args.course_dir, load_config(args.course_dir), args.db)
     database = [f"--CourseDirectory.db_url={db_url}"]
     with reports_lock(args.course_dir, args.assignment):
@@ -36,8 +37,9 @@ def run_grade(args):
     problems = integrity_problems(db_url, args.assignment)
     for problem in problems:
         print(f"gradebook integrity: {problem}", file=sys.stderr)
-    print(f"graded {len(outcomes)} submission(s); feedback and results.json in {args.course_dir / 'feedback'}, "
-          f"grades in {args.course_dir / 'grades.csv'}, class summary in {summary}")
+    failed = sum(outcome.status == "failed" for outcome in outcomes)
+    print(f"graded {len(outcomes)} submission(s), {failed} failed; feedback and results.json in "
+          f"{args.course_dir / 'feedback'}, grades in {args.course_dir / 'grades.csv'}, class summary in {summary}")
     return 1 if problems else 0
 
 

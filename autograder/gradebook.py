@@ -10,11 +10,12 @@ import pathlib
 import time
 import warnings
 
+import sqlalchemy
 from nbconvert.preprocessors import Preprocessor
 from nbgrader.api import Gradebook, InvalidEntry, MissingEntry
 from nbgrader.converters.autograde import Autograde
 from nbgrader.preprocessors import Execute
-from sqlalchemy.exc import IntegrityError, OperationalError, SAWarning
+from sqlalchemy.exc import IntegrityError, OperationalError, SAWarning, SQLAlchemyError
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
@@ -24,6 +25,10 @@ RETRIES = 5  # concurrent graders on one database can collide on the same new ro
 
 # nbgrader's own gradebook code triggers these SQLAlchemy 2 notices on every new submission; they are not ours to fix
 warnings.filterwarnings("ignore", category=SAWarning, module=r"nbgrader\.api")
+
+
+class GradebookUnavailable(CourseError):
+    """The gradebook's database cannot be reached: no grading can go on."""
 
 
 def load_config(course_dir):
@@ -39,6 +44,23 @@ def resolve_db_url(course_dir, config, db_url=None):
         return db_url
     configured = config.get("CourseDirectory", {}).get("db_url")
     return configured or f"sqlite:///{pathlib.Path(course_dir).resolve() / 'gradebook.db'}"
+
+
+def check_reachable(db_url):
+    """Raise GradebookUnavailable, saying why in one line, when no connection to the gradebook's database opens."""
+    shown = "(a malformed URL)"
+    try:
+        url = sqlalchemy.engine.make_url(db_url)
+        shown = url.render_as_string(hide_password=True)
+        engine = sqlalchemy.create_engine(url)
+        try:
+            with engine.connect() as connection:
+                connection.execute(sqlalchemy.text("SELECT 1"))
+        finally:
+            engine.dispose()
+    except SQLAlchemyError as error:
+        reason = (str(getattr(error, "orig", None) or error).strip().splitlines() or ["no message"])[0]
+        raise GradebookUnavailable(f"the gradebook {shown} cannot be reached: {reason}") from None
 
 
 def assignment_notebooks(db_url, assignment):

@@ -9,12 +9,29 @@ id); every other release cell is the release's own (nbgrader then restores the
 tests, hidden ones included, from the gradebook). Cells the student added
 (no nbgrader metadata, or an id the release does not know, demoted to an
 ordinary cell) are kept, after the release cell they followed.
+
+Only what a student's cell says as text is taken from it: its source and,
+for an added cell, its type. Metadata of the wrong types (a string where
+nbgrader writes a dict, a number for a grade id) count as none.
 """
 import copy
 
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_raw_cell
 
-def _grade_id(cell):
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+def grade_id(cell):
+    """A cell's nbgrader grade id (a str), or None: also when the cell or its metadata are not of the types nbformat and nbgrader write."""
+    metadata = cell.get("metadata") if isinstance(cell, dict) else None
+    nbgrader = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+    found = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
+    return found if isinstance(found, str) else None
+
+
+def _text(source):
+    """A cell's source as one str: nbformat's list of lines joined; anything else (a number, a dict) is no text."""
+    if isinstance(source, list):
+        return "".join(line for line in source if isinstance(line, str))
+    return source if isinstance(source, str) else ""
 
 
 def restore_structure(submitted, release):
@@ -28,22 +45,24 @@ def restore_structure(submitted, release):
     Returns (notebook, problems): a new NotebookNode, and one line per
     structural change found (missing, duplicated, reordered or unknown cells).
     """
-    known = [_grade_id(cell) for cell in release.cells]
+    known = [grade_id(cell) for cell in release.cells]
     answers, extras, problems = {}, {}, []
     seen_order, after = [], None
-    for cell in submitted.cells:
-        grade_id = _grade_id(cell)
-        if grade_id in known:
-            if grade_id in answers or grade_id in seen_order:
-                problems.append(f"cell {grade_id!r} appears more than once: the first copy is graded")
+    cells = submitted.get("cells")
+    cells = [cell for cell in cells if isinstance(cell, dict)] if isinstance(cells, list) else []
+    for cell in cells:
+        cell_id = grade_id(cell)
+        if cell_id in known:
+            if cell_id in answers or cell_id in seen_order:
+                problems.append(f"cell {cell_id!r} appears more than once: the first copy is graded")
                 continue
-            seen_order.append(grade_id)
-            if release.cells[known.index(grade_id)].metadata["nbgrader"].get("solution"):
-                answers[grade_id] = cell
-            after = grade_id
+            seen_order.append(cell_id)
+            if release.cells[known.index(cell_id)].metadata["nbgrader"].get("solution"):
+                answers[cell_id] = cell
+            after = cell_id
         else:
-            if grade_id is not None:
-                problems.append(f"cell id {grade_id!r} is not in the assignment: run as an ordinary cell")
+            if cell_id is not None:
+                problems.append(f"cell id {cell_id!r} is not in the assignment: run as an ordinary cell")
             extras.setdefault(after, []).append(_ordinary(cell))
     expected_order = [g for g in known if g in seen_order]
     if seen_order != expected_order:
@@ -55,17 +74,17 @@ def restore_structure(submitted, release):
     rebuilt = copy.deepcopy(release)
     rebuilt.cells = list(extras.get(None, []))
     for cell in release.cells:
-        grade_id = _grade_id(cell)
+        cell_id = grade_id(cell)
         chosen = copy.deepcopy(cell)
-        if grade_id in answers:
-            chosen.source = answers[grade_id].source
+        if cell_id in answers:
+            chosen.source = _text(answers[cell_id].get("source"))
         rebuilt.cells.append(chosen)
-        rebuilt.cells += extras.get(grade_id, [])
+        rebuilt.cells += extras.get(cell_id, [])
     return rebuilt, problems
 
 
 def _ordinary(cell):
-    """A copy of a cell without nbgrader metadata."""
-    cell = copy.deepcopy(cell)
-    cell.metadata.pop("nbgrader", None)
-    return cell
+    """A new cell with the type (code, raw, else markdown) and source of one the student added; no metadata."""
+    kind = cell.get("cell_type")
+    make = new_code_cell if kind == "code" else new_raw_cell if kind == "raw" else new_markdown_cell
+    return make(_text(cell.get("source")))

@@ -2,16 +2,32 @@
 
 A submission is `submitted/<student>/<assignment>/`: notebooks, maybe other files
 and nbgrader's `timestamp.txt`. Student files are untrusted input: a notebook may
-be malformed JSON, not UTF-8, renamed, or missing. Reading never raises for
-those: it returns what could be read and a list of problems to report.
+be malformed JSON, not UTF-8, hold lone surrogates, be renamed, missing, a
+folder, or huge; any file may be a symbolic link to a host file, or a FIFO.
+Reading never follows a link nor reads past a cap (autograder/untrusted_files.py);
+it returns what could be read and a list of problems to report, and refuses
+(SubmissionRefused) only a submitted folder that is itself a link.
 """
 import dataclasses
 import json
 import pathlib
+import stat
 
 import nbformat
+from nbgrader.utils import parse_utc
 
 from .course import CourseError
+from .structure import grade_id
+from .untrusted_files import TooLarge, UntrustedFileError, read_untrusted, walk_untrusted
+
+MIB = 1 << 20
+MAX_SUBMISSION_MB = 50  # what a submission's files may hold together
+MAX_FILES = 10_000      # how many files of a submission are read
+STAMP = "timestamp.txt"
+
+
+class SubmissionRefused(ValueError):
+    """The submitted folder cannot be read at all (it is a symbolic link, or not a folder); the message says why."""
 
 
 @dataclasses.dataclass
@@ -43,7 +59,8 @@ def find_students(course_dir, assignment, only=None):
     when a student asked for in `only` has none.
     """
     root = pathlib.Path(course_dir) / "submitted"
-    found = sorted(p.parent.name for p in root.glob(f"*/{assignment}") if p.is_dir())
+    # a link is found too, to be refused with a message rather than skipped in silence
+    found = sorted(p.parent.name for p in root.glob(f"*/{assignment}") if p.is_dir() or p.is_symlink())
     if only:
         missing = sorted(set(only) - set(found))
         if missing:
@@ -54,21 +71,34 @@ def find_students(course_dir, assignment, only=None):
     return found
 
 
-def read_submission(course_dir, assignment, student, expected):
+def read_submission(course_dir, assignment, student, expected, *, max_bytes=MAX_SUBMISSION_MB * MIB,
+                    max_files=MAX_FILES):
     """
     Read one submission; `expected` lists the notebook names the assignment has.
 
     A notebook missing under its expected name is looked for among the other
     notebooks of the folder (a renamed copy, e.g. 'BatchNormalization (1).ipynb'),
-    matched by the nbgrader cell ids it contains.
+    matched by the nbgrader cell ids it contains. At most max_files files and
+    max_bytes bytes in all are read; links, FIFOs and the like are not (each
+    refusal is a problem), nor notebooks in subfolders.
+
+    Raises SubmissionRefused when the student's folder or the submitted folder is
+    a symbolic link or not a folder.
     """
-    folder = pathlib.Path(course_dir) / "submitted" / student / assignment
-    problems, notebooks, others = [], {}, {}
-    for path in sorted(folder.glob("*.ipynb")):
-        nb, problem = _read_notebook(path)
+    root = pathlib.Path(course_dir) / "submitted"
+    folder = root / student / assignment
+    for path in (folder.parent, folder):
+        if not stat.S_ISDIR(path.lstat().st_mode):
+            kind = "a symbolic link" if path.is_symlink() else "not a folder"
+            raise SubmissionRefused(f"{path.relative_to(root.parent)} is {kind}: the submission was not read")
+    contents, problems = _read_files(folder, max_bytes, max_files)
+    stamp = contents.pop(STAMP, None)
+    notebooks, others = {}, {}
+    for name in sorted(n for n in contents if n.endswith(".ipynb") and "/" not in n):
+        nb, problem = _read_notebook(name, contents.pop(name))
         if problem:
             problems.append(problem)
-        (notebooks if path.name in expected else others)[path.name] = nb
+        (notebooks if name in expected else others)[name] = nb
     for name, ids in expected.items():
         if name not in notebooks:
             renamed = _best_match(others, ids)
@@ -78,34 +108,74 @@ def read_submission(course_dir, assignment, student, expected):
             else:
                 problems.append(f"{name} is missing: its tests get no points")
                 notebooks[name] = None
-    files = {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-             if p.is_file() and p.suffix != ".ipynb" and p.name != "timestamp.txt"}
-    stamp = folder / "timestamp.txt"
-    timestamp = stamp.read_text(errors="replace").strip() or None if stamp.exists() else None
+    files = {name: content for name, content in contents.items()
+             if not name.endswith(".ipynb") and name.split("/")[0] not in expected}
+    timestamp = _timestamp(stamp, problems)
     return Submission(student, assignment, folder, notebooks, files, timestamp, problems)
 
 
-def _read_notebook(path):
+def _timestamp(stamp, problems):
+    """timestamp.txt's text if nbgrader can read it as a time, else None (and a problem when it was not empty)."""
+    text = stamp.decode("utf-8", "replace").strip() if stamp is not None else ""
+    if not text:
+        return None
+    try:
+        parse_utc(text)
+    except (ValueError, OverflowError):
+        problems.append(f"{STAMP} does not hold a time: ignored")
+        return None
+    return text
+
+
+def _read_files(folder, max_bytes, max_files):
+    """({relative path: bytes} of the regular files below folder, problems): caps and refusals as read_submission says."""
+    contents, problems, budget = {}, [], max_bytes
+    for relative, status, dir_fd, name in walk_untrusted(folder):
+        if stat.S_ISDIR(status.st_mode):
+            if relative.endswith(".ipynb"):
+                problems.append(f"{relative} is a folder, not a notebook: not read")
+            continue
+        if len(contents) == max_files:
+            problems.append(f"more than {max_files} files: the others were not read")
+            break
+        try:
+            content = read_untrusted(name, max_bytes=budget, dir_fd=dir_fd)
+        except TooLarge:
+            problems.append(f"{relative} was not read: the submission's files may hold {max_bytes // MIB} MB together")
+            continue
+        except UntrustedFileError as error:
+            problems.append(f"{relative} {error.why}: not read")
+            continue
+        contents[relative] = content
+        budget -= len(content)
+    return contents, problems
+
+
+def _read_notebook(name, raw):
     """(NotebookNode or None, problem line or None): tolerant of bad encodings, strict on structure."""
-    raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
         problem = None
     except UnicodeDecodeError:
         text = raw.decode("utf-8", errors="replace")
-        problem = f"{path.name} is not valid UTF-8; undecodable bytes were replaced"
+        problem = f"{name} is not valid UTF-8; undecodable bytes were replaced"
     try:
         nb = nbformat.reads(text, as_version=4)
-    except (json.JSONDecodeError, nbformat.reader.NotJSONError, ValueError, KeyError, TypeError) as error:
-        return None, f"{path.name} is not a readable notebook ({type(error).__name__}): its tests get no points"
+    except (json.JSONDecodeError, nbformat.reader.NotJSONError, ValueError, KeyError, TypeError, AttributeError) as error:
+        return None, f"{name} is not a readable notebook ({type(error).__name__}): its tests get no points"
+    text = json.dumps(nb, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # JSON escapes such as "\ud83d" decode to lone surrogates, which UTF-8 cannot hold
+        nb = nbformat.from_dict(json.loads(text.encode("utf-8", "replace")))
+        problem = f"{name} holds text that is not Unicode (lone surrogates); each was replaced by '?'"
     return nb, problem
 
 
 def _best_match(candidates, expected_ids):
     """The candidate notebook sharing the most nbgrader cell ids with expected_ids, if any share one."""
     def shared(nb):
-        if nb is None:
-            return 0
-        return len({c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells} & expected_ids)
+        cells = nb.get("cells") if nb is not None else None
+        return len({grade_id(c) for c in cells} & expected_ids) if isinstance(cells, list) else 0
     best = max(candidates, key=lambda name: shared(candidates[name]), default=None)
     return best if best is not None and shared(candidates[best]) else None

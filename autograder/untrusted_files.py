@@ -16,7 +16,18 @@ _KINDS = {stat.S_ISLNK: "a symbolic link", stat.S_ISDIR: "a folder", stat.S_ISFI
 
 
 class UntrustedFileError(ValueError):
-    """A file made by untrusted code was not read: str(error) is '<path> is <why>', e.g. 'results.json is a symbolic link'."""
+    """
+    A file made by untrusted code was not read. path and why say which and why,
+    str(error) both: 'results.json is a symbolic link'.
+    """
+
+    def __init__(self, path, why):
+        super().__init__(f"{path} {why}")
+        self.path, self.why = path, why
+
+
+class TooLarge(UntrustedFileError):
+    """The file holds more bytes than the reader allows."""
 
 
 def read_untrusted(path, *, max_bytes, dir_fd=None):
@@ -32,28 +43,28 @@ def read_untrusted(path, *, max_bytes, dir_fd=None):
 
     Returns the file's bytes, at most max_bytes of them. Raises UntrustedFileError
     when path does not exist, is a symbolic link or not a regular file (a folder,
-    FIFO, socket or device), or holds more than max_bytes bytes.
+    FIFO, socket or device), TooLarge when it holds more than max_bytes bytes.
     """
     try:
         before = os.stat(path, dir_fd=dir_fd, follow_symlinks=False)
         _expect_regular(path, before)
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
     except FileNotFoundError:
-        raise UntrustedFileError(f"{path} does not exist") from None
+        raise UntrustedFileError(path, "does not exist") from None
     with os.fdopen(fd, "rb") as file:
         opened = os.fstat(fd)
         if (opened.st_dev, opened.st_ino) != (before.st_dev, before.st_ino):
-            raise UntrustedFileError(f"{path} was replaced while it was read")
+            raise UntrustedFileError(path, "was replaced while it was read")
         _expect_regular(path, opened)
         content = file.read(max_bytes + 1)
     if len(content) > max_bytes:
-        raise UntrustedFileError(f"{path} is larger than {max_bytes} bytes")
+        raise TooLarge(path, f"is larger than {max_bytes} bytes")
     return content
 
 
 def _expect_regular(path, status):
     if not stat.S_ISREG(status.st_mode):
-        raise UntrustedFileError(f"{path} is {_kind(status, 'not a regular file')}")
+        raise UntrustedFileError(path, f"is {_kind(status, 'not a regular file')}")
 
 
 def _kind(status, otherwise):
@@ -80,7 +91,7 @@ def walk_untrusted(folder):
     """
     status = os.stat(folder, follow_symlinks=False)
     if not stat.S_ISDIR(status.st_mode):
-        raise UntrustedFileError(f"{folder} is {_kind(status, 'not a folder')}")
+        raise UntrustedFileError(folder, f"is {_kind(status, 'not a folder')}")
     for root, folders, files, root_fd in os.fwalk(folder, follow_symlinks=False):
         relative = os.path.relpath(root, folder)
         entered = []

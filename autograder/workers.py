@@ -10,6 +10,11 @@ except the notebook outputs and the arrays the driver returns.
 Never threads for grading jobs: nbgrader and jupyter_client mutate os.environ. Within a
 job, the trusted verdict runs in a second thread while the notebooks execute:
 both only start subprocesses with environments built explicitly.
+
+A job's files, its sandboxes' /tmp and /dev/shm and the trusted verdict's
+folder share one scratch folder, a tmpfs capped at disk_mb and max_files
+(autograder/scratch.py) where the machine allows; `unenforced_caps` says
+which caps it does not.
 """
 import concurrent.futures
 import contextlib
@@ -17,12 +22,11 @@ import dataclasses
 import multiprocessing
 import os
 import pathlib
-import tempfile
 
 import nbformat
 from nbgrader.utils import setenv
 
-from . import sandbox
+from . import cgroups, sandbox, scratch
 from .trusted.verdict import trusted_verdict
 
 
@@ -53,8 +57,10 @@ def run_job(job):
               "trusted_error": None}
     # as `nbgrader autograde` does: notebooks may shorten their work while graded (set for the
     # whole job, before the verdict's thread starts, so that no thread sees os.environ change)
-    with tempfile.TemporaryDirectory(prefix="grade-") as scratch, setenv(NBGRADER_EXECUTION="autograde"):
-        workdir = pathlib.Path(scratch) / "work"
+    with scratch.scratch_folder(size_mb=limits.disk_mb, max_files=limits.max_files) as space, \
+            setenv(NBGRADER_EXECUTION="autograde"):
+        private_tmp = space.path if space.capped else None
+        workdir = space.path / "work"
         workdir.mkdir()
         for relative, content in job["files"].items():
             target = workdir / relative
@@ -64,12 +70,13 @@ def run_job(job):
         # sandbox while the notebooks execute, filling the moments a notebook's run waits (kernel
         # start, message round trips) instead of adding its time after them.
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as verdict_thread:
-            verdict = verdict_thread.submit(_trusted_result, job, pathlib.Path(scratch) / "trusted", limits)
+            verdict = verdict_thread.submit(_trusted_result, job, space.path / "trusted", limits, private_tmp)
             for name, text in job["notebooks"].items():
                 (workdir / name).write_text(text, encoding="utf-8")
             for name, text in job["notebooks"].items():
                 run = sandbox.execute_notebook(nbformat.reads(text, as_version=4), workdir, limits=limits,
-                                               sandbox=job["sandbox"], python_path=support_python_path())
+                                               sandbox=job["sandbox"], python_path=support_python_path(),
+                                               private_tmp=private_tmp)
                 result["executed"][name] = nbformat.writes(run.notebook)
                 result["status"][name] = (run.status, run.message)
                 result["seconds"][name] = run.seconds
@@ -77,27 +84,43 @@ def run_job(job):
     return result
 
 
-def _trusted_result(job, verdict_dir, limits):
+def _trusted_result(job, verdict_dir, limits, private_tmp):
     """(trusted verdicts as plain data, None), or ({}, the error) when the trusted side itself failed."""
     notebooks = {name: nbformat.reads(text, as_version=4) for name, text in job["notebooks"].items()}
     verdict_dir.mkdir()
     try:
         verdicts = trusted_verdict(notebooks, assignment=job["assignment"], seed=job["seed"], workdir=verdict_dir,
-                                   run=_sandboxed_runner(limits, job["sandbox"]))
+                                   run=_sandboxed_runner(limits, job["sandbox"], private_tmp))
     except Exception as error:  # the trusted side failing must not lose the in-kernel grades
         return {}, f"{type(error).__name__}: {error}"
     return {grade_id: (v.score, v.max_score, [tuple(c) for c in v.checks]) for grade_id, v in verdicts.items()}, None
 
 
-def _sandboxed_runner(limits, use_sandbox):
+def _sandboxed_runner(limits, use_sandbox, private_tmp):
     def run(command, workdir):
         return sandbox.run_in_sandbox(command, workdir, limits=limits, sandbox=use_sandbox,
-                                      python_path=support_python_path())
+                                      python_path=support_python_path(), private_tmp=private_tmp)
     return run
 
 
 def limits_dict(limits):
     return dataclasses.asdict(limits)
+
+
+def unenforced_caps(limits, use_sandbox):
+    """One line for each cap this machine does not enforce, saying what is capped instead; empty when all are."""
+    lines = []
+    memory = cgroups.unavailable_reason()
+    if memory:
+        lines.append(f"memory: each process is capped at {limits.memory_mb} MB, but not a submission's processes "
+                     f"together nor its /tmp ({memory})")
+    disk = scratch.unavailable_reason()
+    if disk:
+        lines.append(f"disk: each file is capped at {limits.max_file_mb} MB, but not a submission's files together "
+                     f"nor their number ({disk})")
+    if not use_sandbox:
+        lines.append("isolation and the process cap: none (--no-sandbox)")
+    return lines
 
 
 @contextlib.contextmanager
@@ -113,5 +136,11 @@ def worker_pool(*, workers=None, scheduler=None):
             yield (lambda job: client.submit(run_job, job, pure=False)), as_completed
         return
     context = multiprocessing.get_context("spawn")  # fresh interpreters: no state inherited from the coordinator
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers or os.cpu_count(), mp_context=context) as pool:
-        yield (lambda job: pool.submit(run_job, job)), concurrent.futures.as_completed
+    # each worker mounts its scratch folders in a mount namespace of its own: they vanish with it, even killed
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers or os.cpu_count(), mp_context=context,
+                                                initializer=scratch.private_mounts) as pool:
+        try:
+            yield (lambda job: pool.submit(run_job, job)), concurrent.futures.as_completed
+        except BaseException:  # the run stops: the jobs not started yet never will
+            pool.shutdown(cancel_futures=True)
+            raise
