@@ -17,7 +17,6 @@ each of those is graded again alone, and fails only if its worker dies again.
 Only the course itself (CourseError) and a gradebook that cannot be reached
 (GradebookUnavailable) stop the run.
 """
-import concurrent.futures
 import contextlib
 import copy
 import dataclasses
@@ -26,6 +25,7 @@ import json
 import os
 import pathlib
 import sys
+from concurrent.futures.process import BrokenProcessPool
 
 import nbformat
 from nbgrader.api import Gradebook
@@ -113,9 +113,7 @@ def grade_assignment(course_dir, assignment, *, students=None, workers=None, sch
         failing = sum(o.status != "graded" for o in outcomes)
         bar.set_postfix(done=len(outcomes), failing=failing, remaining=len(pending) - len(outcomes))
 
-    for student in _grade_batch(run, pending, done, workers=workers, scheduler=scheduler):
-        for again in _grade_batch(run, [student], done, workers=1):  # alone: no other submission can kill it
-            done(_failed(run, again, WORKER_DIED))
+    _grade_all(run, pending, done, workers=workers, scheduler=scheduler)
     bar.close()
     return sorted(outcomes, key=lambda o: o.student)
 
@@ -132,6 +130,13 @@ def _course_files(course_dir, assignment, config, expected):
     files = {str(p.relative_to(source)): p.read_bytes() for p in source.rglob("*")
              if p.is_file() and p.suffix != ".ipynb" and "__pycache__" not in p.parts}
     return blanks, files
+
+
+def _grade_all(run, students, done, **pool):
+    """Grade students on a worker_pool(**pool), passing each Outcome to done; those whose worker died, again alone."""
+    for student in _grade_batch(run, students, done, **pool):
+        for again in _grade_batch(run, [student], done, workers=1):  # alone: no other submission can kill it
+            done(_failed(run, again, WORKER_DIED))
 
 
 def _grade_batch(run, students, done, **pool):
@@ -154,7 +159,7 @@ def _grade_batch(run, students, done, **pool):
             student, problems = futures[future]
             try:
                 done(_record(run, future.result(), problems))
-            except concurrent.futures.process.BrokenProcessPool:
+            except BrokenProcessPool:
                 lost.append(student)
             except Exception as error:
                 done(_failed(run, student, error))

@@ -161,7 +161,8 @@ def _read_notebook(name, raw):
         problem = f"{name} is not valid UTF-8; undecodable bytes were replaced"
     try:
         nb = nbformat.reads(text, as_version=4)
-    except (json.JSONDecodeError, nbformat.reader.NotJSONError, ValueError, KeyError, TypeError, AttributeError) as error:
+    except (json.JSONDecodeError, nbformat.reader.NotJSONError, nbformat.ValidationError, ValueError, KeyError, TypeError,
+            AttributeError) as error:
         return None, f"{name} is not a readable notebook ({type(error).__name__}): its tests get no points"
     text = json.dumps(nb, ensure_ascii=False)
     try:

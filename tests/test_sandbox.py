@@ -16,9 +16,10 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from nbgrader.utils import determine_grade
 
-from autograder import sandbox
+from autograder import cgroups, sandbox, scratch
 from autograder.course import REPO_ROOT
 from autograder.sandbox import Limits, SandboxUnavailable, check_sandbox, execute_notebook, run_in_sandbox
+from test_caps import SPAWN
 
 SMALL = dict(cell_timeout=2, notebook_timeout=30, memory_mb=1024, max_processes=64, max_output_bytes=10_000)
 TEST_CELL = {"nbgrader": {"grade": True, "solution": False, "locked": True, "grade_id": "test_after",
@@ -316,3 +317,30 @@ def test_output_that_is_not_utf8_breaks_nothing(bwrap, tmp_path):
     assert "bad" in text(run.notebook.cells[0]) and "surrogate" in text(run.notebook.cells[0])
     nbformat.validate(run.notebook)
     nbformat.writes(run.notebook).encode("utf-8")
+
+
+def test_the_links_and_fifos_a_run_leaves_are_deleted(bwrap, tmp_path):
+    (tmp_path / "input.txt").write_text("from the host")
+    plant = "ln -s /etc/hostname results.json && mkfifo fifo && mkdir sub && ln -s / sub/root && echo x > mine.txt"
+    run = run_in_sandbox(["sh", "-c", plant], tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == ["input.txt", "mine.txt", "sub"]
+
+
+def test_a_scratch_folder_holds_the_runs_tmp_and_its_cap_covers_them(bwrap, tmp_path):
+    if scratch.unavailable_reason():
+        pytest.skip(scratch.unavailable_reason())
+    with scratch.scratch_folder(size_mb=4, max_files=100) as space:
+        work = space.path / "work"
+        work.mkdir()
+        fill = "head -c 3145728 /dev/zero > /tmp/a && head -c 3145728 /dev/zero > /dev/shm/b"
+        run = run_in_sandbox(["sh", "-c", fill], work, private_tmp=space.path)
+        assert run.returncode != 0 and b"No space left" in run.stderr
+        assert os.listdir(space.path) == ["work"]  # the run's /tmp and /dev/shm went with it
+
+
+def test_one_memory_cap_covers_all_the_processes_of_a_sandbox(bwrap, tmp_path):
+    if cgroups.unavailable_reason():
+        pytest.skip(cgroups.unavailable_reason())
+    run = run_in_sandbox([sys.executable, "-c", SPAWN, "3", "120"], tmp_path, limits=Limits(memory_mb=300))
+    assert run.returncode == 0 and run.out_of_memory and b"-9" in run.stdout

@@ -1,9 +1,13 @@
-"""Rebuilding submitted notebooks on the release skeleton, and reading broken submissions."""
+"""Rebuilding submitted notebooks on the release skeleton, and reading broken or hostile submissions."""
+import json
+import os
+
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder.structure import restore_structure
-from autograder.submissions import find_students, read_submission
+from autograder.submissions import SubmissionRefused, find_students, read_submission
 
 
 def cell(grade_id, source, **meta):
@@ -84,7 +88,6 @@ def test_a_renamed_notebook_is_found_by_its_cells(tmp_path):
 
 
 def test_find_students_says_what_is_missing(tmp_path):
-    import pytest
     from autograder.course import CourseError
     with pytest.raises(CourseError, match="no submissions of 'hw'"):
         find_students(tmp_path, "hw")
@@ -92,3 +95,64 @@ def test_find_students_says_what_is_missing(tmp_path):
     assert find_students(tmp_path, "hw") == ["ann"]
     with pytest.raises(CourseError, match="for: zed"):
         find_students(tmp_path, "hw", ["zed"])
+
+
+def test_metadata_of_the_wrong_types_count_as_none(tmp_path):
+    submitted = json.loads(nbformat.writes(release()))
+    answer = dict(submitted["cells"][1], source=["def f():", " return 1"])
+    added = {"cell_type": "code", "source": 5, "metadata": {"nbgrader": "a string", "tags": 3}}
+    renamed = dict(submitted["cells"][2], metadata={"nbgrader": {"grade_id": ["a", "list"]}})
+    submitted["cells"] = [submitted["cells"][0], answer, added, renamed]
+    rebuilt, problems = restore_structure(nbformat.from_dict(submitted), release())
+    assert sources(rebuilt) == ["intro", "def f(): return 1", "", "assert f() == 1", "assert f() == 1"]
+    assert [cell.metadata for cell in rebuilt.cells[2:4]] == [{}, {}]  # the renamed test is an ordinary cell
+    assert problems == ["cells missing from the submission, restored from the release: test"]
+
+
+def test_a_lone_surrogate_is_replaced_and_reported(tmp_path):
+    nb = release()
+    nb.cells[0].source = "intro \ud83d"
+    folder = tmp_path / "submitted" / "ann" / "hw"
+    write(folder, "main.ipynb", json.dumps(nb).encode())  # ascii JSON: the surrogate as the escape \\ud83d
+    submission = read_submission(tmp_path, "hw", "ann", {"main.ipynb": {"answer"}})
+    assert submission.notebooks["main.ipynb"].cells[0].source == "intro ?"
+    assert submission.problems == ["main.ipynb holds text that is not Unicode (lone surrogates); each was replaced by '?'"]
+
+
+def test_links_folders_and_files_past_the_caps_are_not_read(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("host secret")
+    folder = tmp_path / "submitted" / "ann" / "hw"
+    write(folder, "a-big.txt", b"x" * 60)
+    write(folder, "b-big.txt", b"x" * 50)
+    write(folder, "c.txt", b"x")
+    os.symlink(tmp_path, folder / "data")
+    (folder / "main.ipynb").mkdir()
+    (folder / "main.ipynb" / "inside.txt").write_text("x")
+    os.symlink(secret, folder / "results.json")
+    write(folder, "timestamp.txt", b"not a time")
+    submission = read_submission(tmp_path, "hw", "ann", {"main.ipynb": {"answer"}}, max_bytes=100, max_files=3)
+    assert submission.files == {"a-big.txt": b"x" * 60, "c.txt": b"x"} and submission.timestamp is None
+    assert submission.problems == [  # in the order of the walk: a folder's files, then its folders' contents
+        "b-big.txt was not read: the submission's files may hold 0 MB together",
+        "data is a symbolic link: not read",
+        "main.ipynb is a folder, not a notebook: not read",
+        "results.json is a symbolic link: not read",
+        "more than 3 files: the others were not read",
+        "main.ipynb is missing: its tests get no points",
+        "timestamp.txt does not hold a time: ignored",
+    ]
+
+
+@pytest.mark.parametrize("linked", ["student", "assignment"])
+def test_a_submitted_folder_that_is_a_link_is_refused(tmp_path, linked):
+    other = tmp_path / "submitted" / "bob" / "hw"
+    write(other, "main.ipynb", nbformat.writes(release()).encode())
+    if linked == "student":
+        os.symlink(other.parent, tmp_path / "submitted" / "ann")
+    else:
+        (tmp_path / "submitted" / "ann").mkdir()
+        os.symlink(other, tmp_path / "submitted" / "ann" / "hw")
+    assert find_students(tmp_path, "hw") == ["ann", "bob"]
+    with pytest.raises(SubmissionRefused, match="is a symbolic link: the submission was not read"):
+        read_submission(tmp_path, "hw", "ann", {"main.ipynb": {"answer"}})
