@@ -3,8 +3,6 @@
 The tests that need the machine's cgroups or the right to mount are skipped
 where it has neither; the cgroup lookup itself runs on fake file systems.
 """
-import concurrent.futures
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -13,6 +11,8 @@ import pytest
 
 from autograder import cgroups, scratch
 from autograder.cgroups import Hierarchy, Unavailable, find_hierarchy, memory_group
+from autograder.sandbox import Limits
+from autograder.workers import unenforced_caps
 
 MIB = 1 << 20
 # python -c HOG MB: take MB megabytes (every page touched), say so, and hold them until stdin closes
@@ -115,19 +115,38 @@ def test_a_scratch_folder_caps_its_total_size_and_file_count(mounting):
     assert not space.path.exists()
 
 
-_NEVER_LEFT = []
-
-
-def _scratch_left_mounted():
-    """In a worker: mount a scratch folder and never unmount it, as a killed worker would."""
-    _NEVER_LEFT.append(scratch.scratch_folder(size_mb=1, max_files=10))
-    space = _NEVER_LEFT[-1].__enter__()
-    return str(space.path), space.capped, os.path.ismount(space.path)
+# python -c MOUNT_AND_HOLD: mount a scratch folder in a mount namespace of its own, print it, wait to be killed
+MOUNT_AND_HOLD = """
+import os, sys
+from autograder import scratch
+scratch.private_mounts()
+folder = scratch.scratch_folder(size_mb=1, max_files=10)  # entered, never left
+space = folder.__enter__()
+print(space.path, space.capped, os.path.ismount(space.path), flush=True)
+sys.stdin.read()
+"""
 
 
 def test_a_worker_mounts_in_its_own_namespace_so_its_mounts_go_with_it(mounting):
-    context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context, initializer=scratch.private_mounts) as pool:
-        path, capped, mounted = pool.submit(_scratch_left_mounted).result()
-        assert capped and mounted
-        assert not os.path.ismount(path)  # never visible to the host
+    worker = subprocess.Popen([sys.executable, "-c", MOUNT_AND_HOLD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    path, capped, mounted = worker.stdout.readline().split()
+    assert (capped, mounted) == ("True", "True")
+    assert not os.path.ismount(path)  # never seen by the host
+    worker.kill()  # never unmounted: the mount goes with the namespace
+    worker.wait()
+    os.rmdir(path)
+
+
+def test_each_cap_the_machine_cannot_enforce_is_one_line_saying_what_is_capped_instead(monkeypatch):
+    monkeypatch.setattr(cgroups, "unavailable_reason", lambda: "no cgroup here")
+    monkeypatch.setattr(scratch, "unavailable_reason", lambda: "cannot mount a tmpfs (Operation not permitted)")
+    assert unenforced_caps(Limits(), use_sandbox=False) == [
+        "memory: each process is capped at 2048 MB, but not a submission's processes together nor its /tmp "
+        "(no cgroup here)",
+        "disk: each file is capped at 256 MB, but not a submission's files together nor their number "
+        "(cannot mount a tmpfs (Operation not permitted))",
+        "isolation and the process cap: none (--no-sandbox)"]
+    monkeypatch.setattr(cgroups, "unavailable_reason", lambda: None)
+    monkeypatch.setattr(scratch, "unavailable_reason", lambda: None)
+    assert unenforced_caps(Limits(), use_sandbox=True) == []
