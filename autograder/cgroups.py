@@ -20,6 +20,9 @@ import signal
 import time
 import uuid
 
+from .leftovers import owned_name, stale
+
+PREFIX = "autograder-"
 CLEANUP_SECONDS = 5.0  # how long a group's last processes get to exit after SIGKILL before it is left behind
 SHELL_ENTER = 'echo $$ > "$0" && exec "$@"'  # sh -c: join the group named by $0, then become the command
 
@@ -155,7 +158,7 @@ def memory_group(limit_bytes, hierarchy=None):
     if hierarchy is None:
         yield None
         return
-    group = MemoryGroup(hierarchy.parent / f"autograder-{uuid.uuid4().hex}", hierarchy)
+    group = MemoryGroup(hierarchy.parent / owned_name(PREFIX), hierarchy)
     group.path.mkdir()
     try:
         (group.path / hierarchy.files["limit"]).write_text(str(limit_bytes))
@@ -165,6 +168,14 @@ def memory_group(limit_bytes, hierarchy=None):
         yield group
     finally:
         _remove(group.path)
+
+
+def remove_stale(hierarchy=None):
+    """Remove the groups that processes killed before they could (see autograder/leftovers.py)."""
+    hierarchy = hierarchy or _hierarchy()[0]
+    for path in stale(hierarchy.parent, PREFIX) if hierarchy else ():
+        with contextlib.suppress(OSError):  # still holding a process: left for a later run
+            path.rmdir()
 
 
 def _remove(path):

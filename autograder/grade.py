@@ -35,7 +35,7 @@ from tqdm.auto import tqdm
 from . import gradebook, sandbox, submissions
 from .course import CourseError
 from .structure import restore_structure
-from .workers import limits_dict, unenforced_caps, worker_pool
+from .workers import limits_dict, remove_leftovers, unenforced_caps, worker_pool
 
 MARKER = ".harness.json"
 MAX_MESSAGE = 300  # characters of a failure's one-line message
@@ -96,6 +96,7 @@ def grade_assignment(course_dir, assignment, *, students=None, workers=None, sch
         sandbox.check_sandbox()
     for line in unenforced_caps(limits, use_sandbox):
         print(f"warning: not capped on this machine: {line}", file=sys.stderr)
+    remove_leftovers()
     config = gradebook.load_config(course_dir)
     db_url = gradebook.resolve_db_url(course_dir, config, db_url)
     gradebook.check_reachable(db_url)

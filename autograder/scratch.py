@@ -21,9 +21,12 @@ import pathlib
 import shutil
 import tempfile
 
+from .leftovers import owned_name, stale
+
 CLONE_NEWNS = 0x00020000
 MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x4000, 0x40000
 MNT_DETACH = 0x2
+PREFIX = "autograder-scratch-"
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -49,19 +52,19 @@ def private_mounts():
 
 
 @contextlib.contextmanager
-def scratch_folder(*, size_mb, max_files, prefix="grade-"):
+def scratch_folder(*, size_mb, max_files):
     """
     A fresh scratch folder for one submission, deleted on exit.
 
     Inputs:
     - size_mb: The most MB its files may hold together
     - max_files: The most files and folders it may hold (the folder itself counts as one)
-    - prefix: The folder's name prefix, in the system's temporary folder
 
     Yields a Scratch: a tmpfs capped at size_mb and max_files where this process
     may mount one, else a plain folder with no cap.
     """
-    path = pathlib.Path(tempfile.mkdtemp(prefix=prefix))
+    path = pathlib.Path(tempfile.gettempdir()) / owned_name(PREFIX)
+    path.mkdir(mode=0o700)
     scratch = Scratch(path, _mount_tmpfs(path, size_mb, max_files))
     try:
         yield scratch
@@ -84,7 +87,18 @@ def _mount_tmpfs(path, size_mb, max_files):
 @functools.cache
 def unavailable_reason():
     """None when scratch folders are capped here, else one line saying why not."""
-    with scratch_folder(size_mb=1, max_files=16, prefix="scratch-probe-") as probe:
+    with scratch_folder(size_mb=1, max_files=16) as probe:
         if probe.capped:
             return None
         return f"cannot mount a tmpfs ({probe.uncapped_because}): grade as root, or in a container allowed to mount"
+
+
+def remove_stale():
+    """
+    Remove the scratch folders that processes killed before they could (see
+    autograder/leftovers.py): a mount point left empty, or a plain folder and its files.
+    """
+    for path in stale(pathlib.Path(tempfile.gettempdir()), PREFIX):
+        if os.path.ismount(path):  # mounted where no private mount namespace was to be had
+            _libc.umount2(bytes(path), MNT_DETACH)
+        shutil.rmtree(path, ignore_errors=True)

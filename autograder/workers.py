@@ -107,6 +107,12 @@ def limits_dict(limits):
     return dataclasses.asdict(limits)
 
 
+def remove_leftovers():
+    """Remove what workers killed in earlier runs left on this machine: scratch mount points, empty cgroups."""
+    cgroups.remove_stale()
+    scratch.remove_stale()
+
+
 def unenforced_caps(limits, use_sandbox):
     """One line for each cap this machine does not enforce, saying what is capped instead; empty when all are."""
     lines = []

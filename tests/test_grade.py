@@ -1,20 +1,24 @@
 """The grading harness end to end on a real course: parallel, resumable, hostile submissions, clear errors."""
 import copy
 import os
+import pathlib
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import nbformat
 import pytest
 
+from autograder import cgroups, scratch
 from autograder.__main__ import main
 from autograder.bug_catalog import EXAMPLES
 from autograder.course import new_course_dir
 from autograder.examples import BLANK, CORRECT, example_notebooks
 from autograder.grade import grade_assignment, read_marker
 from autograder.gradebook import integrity_problems
+from autograder.leftovers import stale
 from autograder.releases import generate_releases
 from autograder.report import score_table
 from conftest import build_course
@@ -174,6 +178,10 @@ def test_kill_9_mid_run_then_rerun_loses_and_duplicates_nothing(graded, course):
     assert main(["grade", ASSIGNMENT, "--course-dir", str(course), "--workers", "2"]) == 0
     assert integrity_problems(db, ASSIGNMENT) == []
     assert score_table(db, ASSIGNMENT)[1] == before
+    # what the killed workers left (scratch mount points, cgroups) the rerun removed
+    assert not list(stale(pathlib.Path(tempfile.gettempdir()), scratch.PREFIX))
+    if not cgroups.unavailable_reason():
+        assert not list(stale(cgroups.find_hierarchy().parent, cgroups.PREFIX))
 
 
 def test_a_zip_of_lms_downloads_is_collected_and_graded(tmp_path):

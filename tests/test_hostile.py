@@ -297,9 +297,9 @@ def test_the_host_keeps_its_memory_and_disk(graded):
 
 
 def test_nothing_is_left_mounted_or_grouped(graded):
-    assert "/grade-" not in pathlib.Path("/proc/self/mounts").read_text()
+    assert scratch.PREFIX not in pathlib.Path("/proc/self/mounts").read_text()
     if not cgroups.unavailable_reason():
-        assert not list(cgroups.find_hierarchy().parent.glob("autograder-*"))
+        assert not list(cgroups.find_hierarchy().parent.glob(f"{cgroups.PREFIX}*"))
 
 
 def test_a_rerun_grades_nothing_again(graded):
