@@ -96,7 +96,6 @@ def grade_assignment(course_dir, assignment, *, students=None, workers=None, sch
         sandbox.check_sandbox()
     for line in unenforced_caps(limits, use_sandbox):
         print(f"warning: not capped on this machine: {line}", file=sys.stderr)
-    remove_leftovers()
     config = gradebook.load_config(course_dir)
     db_url = gradebook.resolve_db_url(course_dir, config, db_url)
     gradebook.check_reachable(db_url)
@@ -116,6 +115,7 @@ def grade_assignment(course_dir, assignment, *, students=None, workers=None, sch
 
     _grade_all(run, pending, done, workers=workers, scheduler=scheduler)
     bar.close()
+    remove_leftovers()  # of workers killed in earlier runs: by now gone for sure
     return sorted(outcomes, key=lambda o: o.student)
 
 

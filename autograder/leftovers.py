@@ -27,10 +27,9 @@ def stale(folder, prefix):
 
 
 def _running(pid):
+    """Whether process pid exists and is not a zombie (killed, not yet reaped)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
         return False
-    except PermissionError:  # another user's process
-        return True
-    return True
