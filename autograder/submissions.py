@@ -87,17 +87,33 @@ def read_submission(course_dir, assignment, student, expected):
 
 def _read_notebook(path):
     """(NotebookNode or None, problem line or None): tolerant of bad encodings, strict on structure."""
-    raw = path.read_bytes()
+    nb, problem = parse_notebook(path.name, path.read_bytes())
+    if nb is None:
+        problem += ": its tests get no points"
+    return nb, problem
+
+
+def parse_notebook(name, raw):
+    """
+    Parse the bytes of an untrusted notebook file.
+
+    Inputs:
+    - name: The file name, for the problem line
+    - raw: The file's bytes
+
+    Returns (NotebookNode or None, problem line or None): undecodable bytes are
+    replaced (and said), a file that is not a notebook gives None and its problem.
+    """
     try:
         text = raw.decode("utf-8")
         problem = None
     except UnicodeDecodeError:
         text = raw.decode("utf-8", errors="replace")
-        problem = f"{path.name} is not valid UTF-8; undecodable bytes were replaced"
+        problem = f"{name} is not valid UTF-8; undecodable bytes were replaced"
     try:
         nb = nbformat.reads(text, as_version=4)
     except (json.JSONDecodeError, nbformat.reader.NotJSONError, ValueError, KeyError, TypeError) as error:
-        return None, f"{path.name} is not a readable notebook ({type(error).__name__}): its tests get no points"
+        return None, f"{name} is not a readable notebook ({type(error).__name__})"
     return nb, problem
 
 
