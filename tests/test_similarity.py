@@ -241,4 +241,4 @@ def test_similarity_through_a_dask_cluster(tmp_path, submissions, capsys):
         assert main(["similarity", ASSIGNMENT, "--course-dir", str(course),
                      "--scheduler", cluster.scheduler_address]) == 0
     out = capsys.readouterr().out
-    assert "1 of 3 pairs at or above 30%" in out and f"copy-reordered / {COPIED}" in out
+    assert "1 of 3 pairs at or above 50%" in out and f"copy-reordered / {COPIED}" in out
