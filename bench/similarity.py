@@ -2,7 +2,7 @@
 
 Run from the repository root (about two minutes for 1,000 submissions on 2 cores, generation included):
 
-    .venv/bin/python bench/similarity.py [--submissions 1000] [--copies 20] [--workers 2] [--seed 0]
+    .venv/bin/python bench/similarity.py [--submissions 1000] [--copies 20] [--workers 2] [--seed 0] [--report DIR]
 
 Each generated student solves every solution cell of the batchnorm assignment
 in one of four independent styles (the solution release's, and the three of
@@ -128,6 +128,7 @@ def main(argv=None):
     parser.add_argument("--copies", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--report", type=pathlib.Path, metavar="DIR", help="keep the report's files in DIR")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
         course = pathlib.Path(scratch)
@@ -139,8 +140,10 @@ def main(argv=None):
         comparison = compare_submissions(course, ASSIGNMENT, workers=args.workers, progress=sys.stderr.isatty())
         compared, compare_cpu = time.perf_counter() - start, cpu_seconds() - cpu
         start = time.perf_counter()
-        write_similarity_report(comparison, course / "reports" / ASSIGNMENT)
+        page = write_similarity_report(comparison, course / "reports" / ASSIGNMENT)
         written = time.perf_counter() - start
+        if args.report:
+            shutil.copytree(page.parent, args.report, dirs_exist_ok=True)
 
     ranking = comparison.ranking
     listed = {frozenset((p.first.student, p.second.student)): (rank, p.score) for rank, p in enumerate(ranking.pairs, 1)}

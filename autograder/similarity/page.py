@@ -13,7 +13,7 @@ MARK_FIRST, MARK_SECOND = "<mark class='a'>", "<mark class='b'>"
 
 STYLE = """body {font-family: sans-serif; margin: 2em} table {border-collapse: collapse}
 td, th {border: 1px solid #ccc; padding: 4px 10px; text-align: right} td.id {text-align: left}
-tr.flagged td {background: #fde8e8} .side {display: grid; grid-template-columns: 1fr 1fr; gap: 1em}
+tr.flagged td {background: #fde8e8} .side {display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1em}
 pre {background: #f6f6f6; padding: 0.5em; overflow-x: auto; font-size: 12px; white-space: pre}
 mark.a {background: #ffb3b3} mark.b {background: #b3e6b3} section {margin-top: 2.5em}"""
 
