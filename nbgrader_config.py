@@ -43,3 +43,7 @@ c.FileNameCollectorPlugin.named_regexp = (
 
 # Generous per-cell limit: the gradient checks of a slow but correct solution must finish.
 c.Execute.timeout = 120
+
+# `python -m autograder similarity`: the similarity from which a pair of submissions is flagged, the
+# share of one's fingerprinted code found in the other (--threshold overrides it for one run).
+c.Similarity.threshold = 0.5

@@ -1,9 +1,10 @@
 """Command line of the course harness: `python -m autograder COMMAND`.
 
-  demo     rebuild release/, grade the example submissions with plain nbgrader, print the scores
-  release  rebuild release/ from source/
-  grade    grade every submission of an assignment: parallel, sandboxed, trusted verdicts, resumable
-  check    a student's self-check: run a notebook's visible tests and print a score per test
+  demo        rebuild release/, grade the example submissions with plain nbgrader, print the scores
+  release     rebuild release/ from source/
+  grade       grade every submission of an assignment: parallel, sandboxed, trusted verdicts, resumable
+  check       a student's self-check: run a notebook's visible tests and print a score per test
+  similarity  which submissions share their code: pairs ranked, side by side, in reports/<assignment>/similarity.html
 """
 import argparse
 import dataclasses
@@ -15,6 +16,7 @@ from . import check, sandbox
 from .course import ASSIGNMENTS, REPO_ROOT, CourseError, new_course_dir
 from .demo import DEMO_DIR, run_demo
 from .releases import copy_releases, generate_releases
+from .similarity.command import add_similarity_parser, run_similarity
 from .submissions import MAX_SUBMISSION_MB
 
 # The options of `grade` that set a sandbox.Limits field: {field: (option, type, metavar, what it caps)}
@@ -114,6 +116,7 @@ def build_parser():
     grade.set_defaults(run=_grade)
 
     check.add_check_parser(commands).set_defaults(run=check.run_check)
+    add_similarity_parser(commands, _positive).set_defaults(run=run_similarity)
     return parser
 
 

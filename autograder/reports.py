@@ -6,7 +6,8 @@
 - ``gradescope_results`` / ``write_gradescope_results``: one student's
   Gradescope autograder ``results.json``, scores taken from the nbgrader gradebook.
 - ``write_class_summary``: an HTML page with the score histogram and the pass
-  rate of each test, for the instructor.
+  rate of each test, for the instructor, linking the similarity report
+  (autograder.similarity) of the same folder.
 """
 import html
 import json
@@ -25,6 +26,7 @@ from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 
 from .report import score_table
+from .similarity.page import PAGE as SIMILARITY
 
 # A Rubric check line (`ok    ...` or `FAIL  ...`), for a failure followed by its `      Type: message` line.
 # An exception without a message prints as 'Type: '; the message group leaves that colon out.
@@ -302,6 +304,8 @@ td, th {{border: 1px solid #ccc; padding: 4px 10px; text-align: right}} td:first
 <h1>{title}</h1>
 <p>{len(totals)} students; total score out of {max_total:g}: mean {statistics.fmean(totals):.2f},
 median {statistics.median(totals):.2f} (answers waiting for manual grading count as 0).</p>
+<p><a href="{SIMILARITY}">Which submissions share their code</a> (written by
+<code>python -m autograder similarity {html.escape(assignment)}</code>)</p>
 <img src="{HISTOGRAM}" alt="histogram of total scores">
 <img src="{PASS_RATES}" alt="pass rate of each autograded test">
 <table>

@@ -153,6 +153,23 @@ def _read_files(folder, max_bytes, max_files):
 
 def _read_notebook(name, raw):
     """(NotebookNode or None, problem line or None): tolerant of bad encodings, strict on structure."""
+    nb, problem = parse_notebook(name, raw)
+    if nb is None:
+        problem += ": its tests get no points"
+    return nb, problem
+
+
+def parse_notebook(name, raw):
+    """
+    Parse the bytes of an untrusted notebook file.
+
+    Inputs:
+    - name: The file name, for the problem line
+    - raw: The file's bytes
+
+    Returns (NotebookNode or None, problem line or None): undecodable bytes are
+    replaced (and said), a file that is not a notebook gives None and its problem.
+    """
     try:
         text = raw.decode("utf-8")
         problem = None
@@ -163,7 +180,7 @@ def _read_notebook(name, raw):
         nb = nbformat.reads(text, as_version=4)
     except (json.JSONDecodeError, nbformat.reader.NotJSONError, nbformat.ValidationError, ValueError, KeyError, TypeError,
             AttributeError) as error:
-        return None, f"{name} is not a readable notebook ({type(error).__name__}): its tests get no points"
+        return None, f"{name} is not a readable notebook ({type(error).__name__})"
     text = json.dumps(nb, ensure_ascii=False)
     try:
         text.encode("utf-8")

@@ -130,23 +130,24 @@ def unenforced_caps(limits, use_sandbox):
 
 
 @contextlib.contextmanager
-def worker_pool(*, workers=None, scheduler=None):
+def worker_pool(*, workers=None, scheduler=None, task=run_job):
     """
     Yield (submit, as_completed) for a pool of worker processes on this machine
     (as many as cores by default) or, with scheduler='tcp://host:port', for the
-    workers of a running Dask distributed cluster.
+    workers of a running Dask distributed cluster. submit(job) runs task(job)
+    there: task must be a module-level function the workers can import.
     """
     if scheduler:
         from distributed import Client, as_completed
         with Client(scheduler) as client:
-            yield (lambda job: client.submit(run_job, job, pure=False)), as_completed
+            yield (lambda job: client.submit(task, job, pure=False)), as_completed
         return
     context = multiprocessing.get_context("spawn")  # fresh interpreters: no state inherited from the coordinator
     # each worker mounts its scratch folders in a mount namespace of its own: they vanish with it, even killed
     with concurrent.futures.ProcessPoolExecutor(max_workers=workers or os.cpu_count(), mp_context=context,
                                                 initializer=scratch.private_mounts) as pool:
         try:
-            yield (lambda job: pool.submit(run_job, job)), concurrent.futures.as_completed
+            yield (lambda job: pool.submit(task, job)), concurrent.futures.as_completed
         except BaseException:  # the run stops: the jobs not started yet never will
             pool.shutdown(cancel_futures=True)
             raise

@@ -157,6 +157,7 @@ def test_class_summary_writes_a_page_and_two_png_charts(tmp_path):
         assert f'src="{image}"' in text
         assert (page.parent / image).read_bytes().startswith(PNG_HEADER)
     assert "3 students" in text and "mean 3.17" in text and "median 3.00" in text
+    assert 'href="similarity.html"' in text
     # test_partial: mean 2.5, two of three with full points
     assert "<td>test_partial</td><td>3</td><td>2.50</td><td>67%</td>" in text
 
