@@ -64,3 +64,38 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5):
     for ix, pos, neg in _centered_evaluations(f, x, h):
         grad[ix] = np.sum((pos - neg) * df) / (2 * h)
     return grad
+
+
+def numeric_gradient(f_many, x, df=None, h=1e-5):
+    """
+    Numeric gradient by centered differences, with every evaluation asked for at once.
+
+    Graded checks use this form: one observe() then runs all the evaluations
+    next to the student's code, while the differences are taken where the checks run.
+
+    Inputs:
+    - f_many: Function taking a list of arrays shaped like x and returning the
+      list of f at each of them (scalars, or arrays shaped like df)
+    - x: Array of any shape, the point at which to evaluate the gradient (not modified)
+    - df: Upstream gradient dL/df, shaped like f(x); None when f returns scalars
+    - h: Step of the centered difference
+
+    Returns:
+    - grad: Array shaped like x, grad[i] = sum((f(x + h e_i) - f(x - h e_i)) * df) / 2h
+      (without df: (f(x + h e_i) - f(x - h e_i)) / 2h)
+    """
+    indices = list(np.ndindex(x.shape))
+    points = []
+    for ix in indices:
+        for step in (h, -h):
+            point = x.copy()
+            point[ix] = x[ix] + step
+            points.append(point)
+    values = f_many(points)
+    if len(values) != len(points):
+        raise ValueError(f"{len(values)} values for {len(points)} points")
+    grad = np.zeros_like(x)
+    for k, ix in enumerate(indices):
+        difference = np.asarray(values[2 * k], dtype=np.float64) - np.asarray(values[2 * k + 1], dtype=np.float64)
+        grad[ix] = (difference if df is None else np.sum(difference * df)) / (2 * h)
+    return grad

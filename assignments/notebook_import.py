@@ -1,45 +1,51 @@
-"""Reuse functions written in another notebook of the same assignment.
+"""Reuse what a student wrote in another notebook of the same assignment.
 
-A later notebook can build on what the student wrote earlier without asking
-them to copy code across:
+A later notebook builds on the earlier one without asking the student to copy
+code across; its setup cell does
 
-    vanilla = functions_from_notebook("BatchNormalization.ipynb", ["batchnorm_forward"])
-    batchnorm_forward = vanilla["batchnorm_forward"]
+    globals().update(names_from_notebook("BatchNormalization.ipynb",
+                                         ["batchnorm_forward", "batchnorm_backward_alt"]))
 
-Only the code cells whose nbgrader ``grade_id`` is one of the requested names
-run (in notebook order, in one fresh namespace holding ``np``), so the other
-notebook's tests, plots and experiments do not. Each of those cells must define
-a function of the same name as its grade id, as the solution cells do. The path
-is relative to the working directory, which is the notebook's own folder both
-in Jupyter and when nbgrader autogrades it.
+The other notebook's code cells run as its own kernel ran them
+(`assignments.notebook_cells`): the setup cell's imports, the solution cells,
+every cell the student added and the helpers in them, magics handled as
+IPython does; only its graded test cells and the cells tagged to run in the
+kernel only (the experiments) are left out. The path is relative to the
+working directory, which is the notebook's own folder both in Jupyter and when
+nbgrader autogrades it.
+
+In the grader's trusted process, where no student code runs, it returns {}: the
+names are then looked up where the student's code runs (see assignments.observing).
 """
 import pathlib
 
 import nbformat
-import numpy as np
+
+from . import observing
+from .notebook_cells import CellRunner, student_code_cells
 
 
 class NotebookImportError(Exception):
-    """A function could not be taken from a notebook; the message says which notebook, cell and why."""
+    """Names could not be taken from a notebook; the message says which notebook, name and why."""
 
 
-def functions_from_notebook(path, names):
+def names_from_notebook(path, names):
     """
-    Define the named functions by running their cells from a notebook.
+    Run another notebook's student code cells and return the names asked for.
 
     Inputs:
     - path: The notebook file, e.g. "BatchNormalization.ipynb"
-    - names: Grade ids of the solution cells to run; each cell must define a
-      function with the same name
+    - names: The names (functions, classes, values) to return
 
-    Returns a dict {name: function}, in the order of names.
+    Returns a dict {name: value}, in the order of names; {} in the grader's trusted process.
 
-    Raises NotebookImportError when the notebook is missing or unreadable, when
-    no code cell has one of the grade ids, when a cell raises while it runs, or
-    when it does not define a function of its name.
+    Raises NotebookImportError when the notebook is missing or unreadable, or when
+    a name is not defined once its cells have run (the message quotes the error
+    of each cell that raised).
     """
+    if observing.judging():
+        return {}
     path = pathlib.Path(path)
-    names = list(names)
     if not path.is_file():
         raise NotebookImportError(
             f"no notebook {str(path)!r} in {str(pathlib.Path.cwd())!r}; "
@@ -49,27 +55,15 @@ def functions_from_notebook(path, names):
     except Exception as error:
         raise NotebookImportError(f"{path.name} could not be read: {type(error).__name__}: {error}") from error
 
-    cells = [cell for cell in nb.cells if cell.cell_type == "code"
-             and cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") in names]
-    missing = [name for name in names if name not in {c.metadata["nbgrader"]["grade_id"] for c in cells}]
+    namespace = {}
+    runner = CellRunner(namespace, path.name)
+    errors = []
+    for index, cell in enumerate(student_code_cells(nb)):
+        error = runner.run(cell.source, cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", index))
+        if error is not None:
+            errors.append(f"{type(error).__name__}: {error}")
+    missing = [name for name in names if name not in namespace]
     if missing:
-        raise NotebookImportError(
-            f"{path.name} has no code cell with grade id {', '.join(map(repr, missing))}; "
-            "restore the cell from the release (its metadata must be unchanged)")
-
-    namespace = {"__name__": f"notebook:{path.stem}", "np": np}
-    for cell in cells:
-        grade_id = cell.metadata["nbgrader"]["grade_id"]
-        try:
-            exec(compile(cell.source, f"<{path.name}, cell {grade_id}>", "exec"), namespace)
-        except Exception as error:
-            raise NotebookImportError(
-                f"cell {grade_id!r} of {path.name} raised {type(error).__name__}: {error}") from error
-
-    functions = {}
-    for name in names:
-        value = namespace.get(name)
-        if not callable(value):
-            raise NotebookImportError(f"cell {name!r} of {path.name} ran but does not define a function {name}()")
-        functions[name] = value
-    return functions
+        raised = f"; its cells raised: {' | '.join(errors)}" if errors else ""
+        raise NotebookImportError(f"{path.name} does not define {', '.join(missing)} once its cells have run{raised}")
+    return {name: namespace[name] for name in names}

@@ -182,6 +182,26 @@ def execute_notebook(nb, workdir, *, limits=Limits(), sandbox=True, kernel_name=
 def _run(command, workdir, limits, sandbox, stdin, readonly_paths, python_path, private_tmp, files=(), pass_fds=()):
     """run_in_sandbox, binding files ((host file, path inside), ...) and passing pass_fds to the command."""
     started = time.monotonic()
+    with sandboxed_process(command, workdir, limits=limits, sandbox=sandbox, readonly_paths=readonly_paths,
+                           python_path=python_path, private_tmp=private_tmp, files=files,
+                           pass_fds=pass_fds) as (process, group):
+        stdout, stderr, timed_out = _communicate(process, stdin, limits)
+        out_of_memory = group is not None and group.out_of_memory()
+    return RunResult(None if timed_out else process.returncode, stdout, stderr, timed_out,
+                     time.monotonic() - started, out_of_memory)
+
+
+@contextlib.contextmanager
+def sandboxed_process(command, workdir, *, limits=Limits(), sandbox=True, readonly_paths=(), python_path=(),
+                      private_tmp=None, files=(), pass_fds=(), stderr=subprocess.PIPE):
+    """
+    Start a command in a sandbox and yield (its Popen, its memory cgroup or None) while it runs.
+
+    The Popen's stdin, stdout (and stderr, unless given) are pipes for the
+    caller. On leaving, the whole process group is killed, the workdir cleaned
+    and the private /tmp removed. Inputs as run_in_sandbox; files binds host
+    files at paths inside ((host file, path inside), ...).
+    """
     workdir = _existing(workdir)
     packages, pythonpath = _python_path(python_path)
     with contextlib.ExitStack() as stack:  # left in reverse: the group's processes killed, workdir cleaned, /tmp gone
@@ -194,15 +214,25 @@ def _run(command, workdir, limits, sandbox, stdin, readonly_paths, python_path, 
         else:
             home = tmp[0] if tmp else stack.enter_context(tempfile.TemporaryDirectory(prefix="sandbox-home-"))
             prefix = []
+            command = [_unsandboxed(part, files) for part in command]
         group = stack.enter_context(cgroups.memory_group(limits.memory_mb * MIB))
         process = subprocess.Popen(
             [*(group.enter_command() if group else []), *prefix, *_caps(limits, sandbox), *command], cwd=workdir,
             env=_environment(home, pythonpath), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, pass_fds=pass_fds, start_new_session=True)
-        stdout, stderr, timed_out = _communicate(process, stdin, limits)
-        out_of_memory = group is not None and group.out_of_memory()
-    return RunResult(None if timed_out else process.returncode, stdout, stderr, timed_out,
-                     time.monotonic() - started, out_of_memory)
+            stderr=stderr, pass_fds=pass_fds, start_new_session=True)
+        stack.callback(_kill_group, process)
+        yield process, group
+
+
+def _unsandboxed(part, files):
+    """A command's argument with a path bound inside the sandbox replaced by its host file (no sandbox, no binds)."""
+    return next((str(host) for host, inside in files if str(inside) == str(part)), part)
+
+
+def _kill_group(process):
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 @contextlib.contextmanager
