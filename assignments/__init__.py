@@ -15,6 +15,6 @@ Students import from here; nothing in this package is an answer to an exercise.
   which trains a model with a progress bar.
 - ``assignments.plotting``: training histories and hyperparameter sweeps;
   ``assignments.curves``: per-epoch loss and error curves (MLPBatchNorm.ipynb).
-- ``assignments.notebook_import``: ``functions_from_notebook``, which lets one
+- ``assignments.notebook_import``: ``names_from_notebook``, which lets one
   notebook reuse the functions a student wrote in another.
 """

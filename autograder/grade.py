@@ -1,10 +1,14 @@
 """`python -m autograder grade`: grade every submission of an assignment, in parallel, sandboxed, resumably.
 
-For each student the coordinator (this process, the only one that writes the
-gradebook) reads the submission, runs nbgrader's sanitizing steps, sends the
-job to a worker, and when the result comes back saves the grades with
-nbgrader's grade-saving steps, lets the trusted verdict win where it disagrees
-with the in-kernel tests, writes `autograded/<student>/<assignment>/` and,
+First the judge grades the instructor's solution outside the kernel
+(autograder/verdict/calibration.py): a test cell it cannot judge there is graded
+in the kernel, and every outcome says so. Then, for each student, the
+coordinator (this process, the only one that writes the gradebook) reads the
+submission, runs nbgrader's sanitizing steps, sends the job to a worker (which
+runs the notebooks without their hidden tests and judges each test cell outside
+the kernel), and when the result comes back saves the grades with nbgrader's
+grade-saving steps from the judged outputs, flags the checks on which the
+kernel and the judge disagree, writes `autograded/<student>/<assignment>/` and,
 last, a marker file. A student with a marker is done: a rerun after a crash
 (even `kill -9`) grades only the others, and regrading one is idempotent, since
 nbgrader keeps one grade row per cell. `force=True` regrades everyone.
@@ -20,7 +24,6 @@ Only the course itself (CourseError) and a gradebook that cannot be reached
 import contextlib
 import copy
 import dataclasses
-import hashlib
 import json
 import os
 import pathlib
@@ -29,13 +32,13 @@ from concurrent.futures.process import BrokenProcessPool
 
 import nbformat
 from nbgrader.api import Gradebook
-from nbgrader.utils import determine_grade, is_grade
 from tqdm.auto import tqdm
 
 from . import gradebook, sandbox, submissions
 from .course import CourseError
 from .structure import restore_structure
-from .workers import limits_dict, remove_leftovers, unenforced_caps, worker_pool
+from .verdict.calibration import Calibration, calibrate
+from .workers import limits_dict, remove_leftovers, support_python_path, unenforced_caps, worker_pool
 
 MARKER = ".harness.json"
 MAX_MESSAGE = 300  # characters of a failure's one-line message
@@ -64,6 +67,7 @@ class _Run:
     limits: sandbox.Limits
     use_sandbox: bool
     max_submission_bytes: int
+    calibration: Calibration
 
 
 def grade_assignment(course_dir, assignment, *, students=None, workers=None, scheduler=None, db_url=None,
@@ -100,8 +104,12 @@ def grade_assignment(course_dir, assignment, *, students=None, workers=None, sch
     db_url = gradebook.resolve_db_url(course_dir, config, db_url)
     gradebook.check_reachable(db_url)
     expected = gradebook.assignment_notebooks(db_url, assignment)
-    run = _Run(course_dir, assignment, config, db_url, expected, *_course_files(course_dir, assignment, config, expected),
-               limits, use_sandbox, max_submission_mb * submissions.MIB)
+    blanks, course_files = _course_files(course_dir, assignment, config, expected)
+    calibration = _calibrate(course_dir, assignment, expected, course_files, limits, use_sandbox)
+    for line in calibration.messages:
+        print(f"warning: {line}", file=sys.stderr)
+    run = _Run(course_dir, assignment, config, db_url, expected, blanks, course_files, limits, use_sandbox,
+               max_submission_mb * submissions.MIB, calibration)
     pending = [s for s in submissions.find_students(course_dir, assignment, students)
                if force or not _is_done(course_dir, assignment, s)]
     outcomes = []
@@ -131,6 +139,17 @@ def _course_files(course_dir, assignment, config, expected):
     files = {str(p.relative_to(source)): p.read_bytes() for p in source.rglob("*")
              if p.is_file() and p.suffix != ".ipynb" and "__pycache__" not in p.parts}
     return blanks, files
+
+
+def _calibrate(course_dir, assignment, expected, course_files, limits, use_sandbox):
+    """The Calibration of the assignment's test cells; raises CourseError when a source notebook is unreadable."""
+    source = course_dir / "source" / assignment
+    try:
+        notebooks = {name: nbformat.read(source / name, as_version=4) for name in sorted(expected)}
+    except (OSError, ValueError) as error:
+        raise CourseError(f"the source of {assignment!r} in {source} cannot be read ({error})") from None
+    return calibrate(course_dir, assignment, notebooks, course_files, limits=limits, use_sandbox=use_sandbox,
+                     python_path=support_python_path())
 
 
 def _grade_all(run, students, done, **pool):
@@ -175,13 +194,6 @@ def _is_done(course_dir, assignment, student):
     return _marker_path(course_dir, assignment, student).exists()
 
 
-def _seed(student, assignment):
-    """A per-submission seed for the trusted verdict's inputs that students cannot know in advance."""
-    secret = os.environ.get("AUTOGRADER_SEED_SECRET", "batchnorm-suite")
-    digest = hashlib.sha256(f"{secret}/{assignment}/{student}".encode()).digest()
-    return int.from_bytes(digest[:4], "little")
-
-
 def _prepare(run, student):
     """The job for one student (sanitized notebooks, files) and the problems found reading it."""
     submission = submissions.read_submission(run.course_dir, run.assignment, student, run.expected,
@@ -204,14 +216,15 @@ def _prepare(run, student):
             submission.problems.append(f"{name}: nbgrader could not read its cells ({error}); graded blank")
             notebooks[name] = nbformat.writes(sanitize(blank, name))
     job = {"student": student, "assignment": run.assignment, "notebooks": notebooks, "files": files,
-           "limits": limits_dict(run.limits), "sandbox": run.use_sandbox, "seed": _seed(student, run.assignment)}
+           "in_kernel": sorted(run.calibration.in_kernel), "limits": limits_dict(run.limits),
+           "sandbox": run.use_sandbox}
     return job, submission.problems
 
 
 def _record(run, result, problems):
-    """Save one result: grades, trusted overrides, autograded notebooks, then the marker."""
+    """Save one result: grades (from the judged outputs), flags, autograded notebooks, then the marker."""
     student, db_url, assignment = result["student"], run.db_url, run.assignment
-    messages = list(problems)
+    messages = list(problems) + list(run.calibration.messages)
     flagged = []
     for name, text in result["executed"].items():
         status, message = result["status"][name]
@@ -219,20 +232,17 @@ def _record(run, result, problems):
             messages.append(f"{name}: {status}: {message}")
         nb = gradebook.save_grades(nbformat.reads(text, as_version=4), config=run.config, db_url=db_url,
                                    assignment=assignment, student=student, notebook=name)
-        overrides = _trusted_overrides(nb, result["trusted"])
-        if overrides:
-            gradebook.override_scores(db_url, assignment, student, name,
-                                      {grade_id: trusted for grade_id, (_, trusted) in overrides.items()})
-            flagged += [f"{name}/{grade_id}: in-kernel {kernel:g}, trusted {trusted:g}"
-                        for grade_id, (kernel, trusted) in overrides.items()]
+        flagged += [f"{name}/{grade_id}: {line}" for grade_id, line in result["differences"][name]]
         _write_atomically(_out_dir(run, student) / name, nbformat.writes(nb))
-    if result["trusted_error"]:
-        messages.append(f"trusted verdict unavailable, in-kernel grades kept: {result['trusted_error']}")
+    if result["judge_error"]:
+        messages.append(f"no verdict outside the kernel ({result['judge_error']}): the test cells ran without "
+                        f"their hidden tests; regrade this student with --force")
     if flagged:
-        messages.append("review: the trusted verdict differs from the in-kernel tests: " + "; ".join(flagged))
-    status = "flagged" if flagged else "failed" if not result["executed"] else "problems" if messages else "graded"
+        messages.append("review: the kernel and the verdict outside it disagree on " + "; ".join(flagged))
+    failed = not result["executed"] or result["judge_error"]
+    status = "flagged" if flagged else "failed" if failed else "problems" if messages else "graded"
     return _mark_done(run, Outcome(student, status, messages, _total(db_url, assignment, student)),
-                      seconds=result["seconds"], trusted=result["trusted"])
+                      seconds=result["seconds"], notes=result["notes"])
 
 
 def _failed(run, student, error):
@@ -248,7 +258,7 @@ def _failed(run, student, error):
     with contextlib.suppress(Exception):  # the student is failed either way; the row only helps the reports
         gradebook.open_submission(run.db_url, run.assignment, student)
         score = _total(run.db_url, run.assignment, student)
-    return _mark_done(run, Outcome(student, "failed", [message], score), seconds={}, trusted={})
+    return _mark_done(run, Outcome(student, "failed", [message], score), seconds={}, notes={})
 
 
 def _one_line(error):
@@ -263,10 +273,13 @@ def _out_dir(run, student):
     return folder
 
 
-def _mark_done(run, outcome, *, seconds, trusted):
-    """Write the outcome's marker, last: it means 'done'. Returns the outcome."""
+def _mark_done(run, outcome, *, seconds, notes):
+    """
+    Write the outcome's marker, last: it means 'done'. notes: {notebook: [line]} of what the
+    judge noted (magics skipped outside the kernel, cells that hung). Returns the outcome.
+    """
     marker = {"status": outcome.status, "messages": outcome.messages, "score": outcome.score, "seconds": seconds,
-              "trusted": trusted}
+              "notes": notes}
     _write_atomically(_out_dir(run, outcome.student) / MARKER, json.dumps(marker, indent=1))
     return outcome
 
@@ -276,18 +289,6 @@ def _write_atomically(path, text):
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_text(text)
     os.replace(temporary, path)
-
-
-def _trusted_overrides(nb, trusted):
-    """{grade_id: (in-kernel score, trusted score)} where the two differ."""
-    overrides = {}
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if is_grade(cell) and grade_id in trusted:
-            kernel, _ = determine_grade(cell)
-            if kernel is not None and abs(kernel - trusted[grade_id][0]) > 1e-6:
-                overrides[grade_id] = (kernel, trusted[grade_id][0])
-    return overrides
 
 
 def _total(db_url, assignment, student):

@@ -140,18 +140,6 @@ def save_grades(nb, *, config, db_url, assignment, student, notebook):
     return with_retries(action)
 
 
-def override_scores(db_url, assignment, student, notebook, scores):
-    """Replace the auto scores of some grade cells ({grade_id: score}); manual scores stay."""
-    def action():
-        with Gradebook(db_url) as gb:
-            for grade_id, score in scores.items():
-                grade = gb.find_grade(grade_id, notebook.removesuffix(".ipynb"), assignment, student)
-                grade.auto_score = score
-                grade.needs_manual_grade = grade.manual_score is not None
-            gb.db.commit()
-    with_retries(action)
-
-
 def integrity_problems(db_url, assignment):
     """
     Lines describing what is wrong with an assignment's grades: duplicated

@@ -7,8 +7,10 @@
   hidden-test cell is shown as its last line, without the traceback that would
   quote the hidden code.
 """
+import copy
 import re
 
+from assignments.notebook_cells import is_test_cell, nbgrader_meta
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader import utils
 from traitlets import Unicode
@@ -49,3 +51,15 @@ class HideHiddenTests(NbGraderPreprocessor):
             if output.output_type == "error":
                 output.traceback = [f"{output.ename}: {output.evalue}"]
         return cell, resources
+
+
+def without_hidden_tests(nb, keep=frozenset()):
+    """
+    A copy of nb whose test cells hold no hidden-test region, but for those whose
+    grade id is in keep: what a student's kernel and sandbox may see.
+    """
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if is_test_cell(cell) and nbgrader_meta(cell).get("grade_id") not in keep:
+            cell.source = _HIDDEN_REGION.sub("", cell.source)
+    return nb

@@ -3,16 +3,17 @@
 A job is plain data (JSON-able dicts, notebooks as JSON strings) so it travels
 to a process pool or to a Dask worker on another machine alike; `run_job` is the
 function both call. It runs in a trusted process that starts sandboxes: the
-student's notebook executes inside one, the trusted verdict's driver inside a
-fresh one, and nothing the student's code does reaches back into this process
-except the notebook outputs and the arrays the driver returns.
+student's notebooks execute inside one (without their hidden tests), the
+judge's drivers (autograder/verdict/) inside others, and nothing the student's
+code does reaches back into this process except the notebook outputs and the
+plain data the drivers return.
 
 Never threads for grading jobs: nbgrader and jupyter_client mutate os.environ. Within a
-job, the trusted verdict runs in a second thread while the notebooks execute:
-both only start subprocesses with environments built explicitly.
+job, the judge runs (in a process of its own) from a second thread while the
+notebooks execute: both only start subprocesses with environments built explicitly.
 
-A job's files, its sandboxes' /tmp and /dev/shm and the trusted verdict's
-folder share one scratch folder, a tmpfs capped at disk_mb and max_files
+A job's files, its sandboxes' /tmp and /dev/shm and the judge's folder share
+one scratch folder, a tmpfs capped at disk_mb and max_files
 (autograder/scratch.py) where the machine allows; `unenforced_caps` says
 which caps it does not.
 """
@@ -27,7 +28,9 @@ import nbformat
 from nbgrader.utils import setenv
 
 from . import cgroups, sandbox, scratch
-from .trusted.verdict import trusted_verdict
+from .preprocessors import without_hidden_tests
+from .verdict.merge import merge_verdict
+from .verdict.run import JudgeFailed, run_judge
 
 
 def support_python_path():
@@ -38,69 +41,67 @@ def support_python_path():
 
 def run_job(job):
     """
-    Execute one submission and compute its trusted verdict.
+    Execute one submission in its kernel and judge it outside the kernel.
 
     Inputs (a dict):
     - student, assignment: ids
-    - notebooks: {file name: sanitized notebook JSON}, in the order to run them
+    - notebooks: {file name: sanitized notebook JSON, hidden tests included}, in the order to run them
     - files: {relative path: bytes} other files of the submission folder
+    - in_kernel: grade ids of the test cells graded in the kernel (calibration.py): they
+      keep their hidden tests there; every other test cell runs there without them
     - limits: dict of sandbox.Limits fields
     - sandbox: bool, False only when the instructor passed --no-sandbox
-    - seed: int, seeds the trusted verdict's inputs
 
-    Returns a dict: student, executed {name: notebook JSON}, status {name: (status, message)},
-    seconds {name: float}, trusted {grade_id: (score, max_score, [(description, passed, message)])},
-    trusted_error (a message or None).
+    Returns a dict: student, executed {name: notebook JSON, the judge's outputs in its judged
+    test cells}, status {name: (status, message)}, seconds {name: float},
+    differences {name: [(grade id, line)]}, notes {name: [line]}, judge_error (a message or None).
     """
     limits = sandbox.Limits(**job["limits"])
-    result = {"student": job["student"], "executed": {}, "status": {}, "seconds": {}, "trusted": {},
-              "trusted_error": None}
+    complete = {name: nbformat.reads(text, as_version=4) for name, text in job["notebooks"].items()}
+    visible = {name: without_hidden_tests(nb, keep=set(job["in_kernel"])) for name, nb in complete.items()}
+    result = {"student": job["student"], "executed": {}, "status": {}, "seconds": {}, "differences": {},
+              "notes": {}, "judge_error": None}
     # as `nbgrader autograde` does: notebooks may shorten their work while graded (set for the
-    # whole job, before the verdict's thread starts, so that no thread sees os.environ change)
+    # whole job, before the judge's thread starts, so that no thread sees os.environ change)
     with scratch.scratch_folder(size_mb=limits.disk_mb, max_files=limits.max_files) as space, \
             setenv(NBGRADER_EXECUTION="autograde"):
         private_tmp = space.path if space.capped else None
-        workdir = space.path / "work"
-        workdir.mkdir()
-        for relative, content in job["files"].items():
-            target = workdir / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-        # The trusted verdict needs only the submission's code, not its outputs: it runs in its own
-        # sandbox while the notebooks execute, filling the moments a notebook's run waits (kernel
-        # start, message round trips) instead of adding its time after them.
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as verdict_thread:
-            verdict = verdict_thread.submit(_trusted_result, job, space.path / "trusted", limits, private_tmp)
-            for name, text in job["notebooks"].items():
-                (workdir / name).write_text(text, encoding="utf-8")
-            for name, text in job["notebooks"].items():
-                run = sandbox.execute_notebook(nbformat.reads(text, as_version=4), workdir, limits=limits,
-                                               sandbox=job["sandbox"], python_path=support_python_path(),
-                                               private_tmp=private_tmp)
-                result["executed"][name] = nbformat.writes(run.notebook)
+        kernel_dir, judge_dir = _submission_folder(space.path / "work", job, visible), \
+            _submission_folder(space.path / "judged", job, visible)
+        # The judge needs only the submission's code, not its outputs: it runs while the notebooks
+        # execute, filling the moments a notebook's run waits instead of adding its time after them.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as judge_thread:
+            judged = judge_thread.submit(run_judge, complete, judge_dir, limits=limits, use_sandbox=job["sandbox"],
+                                         python_path=support_python_path(), private_tmp=private_tmp)
+            executed = {}
+            for name, nb in visible.items():
+                run = sandbox.execute_notebook(nb, kernel_dir, limits=limits, sandbox=job["sandbox"],
+                                               python_path=support_python_path(), private_tmp=private_tmp)
+                executed[name] = run.notebook
                 result["status"][name] = (run.status, run.message)
                 result["seconds"][name] = run.seconds
-            result["trusted"], result["trusted_error"] = verdict.result()
+            try:
+                verdicts = judged.result()
+            except JudgeFailed as error:
+                verdicts, result["judge_error"] = {}, str(error)
+    for name, nb in executed.items():
+        verdict = verdicts.get(name, {"cells": {}, "notes": []})
+        result["differences"][name] = merge_verdict(nb, complete[name], verdict["cells"], set(job["in_kernel"]))
+        result["notes"][name] = verdict["notes"]
+        result["executed"][name] = nbformat.writes(nb)
     return result
 
 
-def _trusted_result(job, verdict_dir, limits, private_tmp):
-    """(trusted verdicts as plain data, None), or ({}, the error) when the trusted side itself failed."""
-    notebooks = {name: nbformat.reads(text, as_version=4) for name, text in job["notebooks"].items()}
-    verdict_dir.mkdir()
-    try:
-        verdicts = trusted_verdict(notebooks, assignment=job["assignment"], seed=job["seed"], workdir=verdict_dir,
-                                   run=_sandboxed_runner(limits, job["sandbox"], private_tmp))
-    except Exception as error:  # the trusted side failing must not lose the in-kernel grades
-        return {}, f"{type(error).__name__}: {error}"
-    return {grade_id: (v.score, v.max_score, [tuple(c) for c in v.checks]) for grade_id, v in verdicts.items()}, None
-
-
-def _sandboxed_runner(limits, use_sandbox, private_tmp):
-    def run(command, workdir):
-        return sandbox.run_in_sandbox(command, workdir, limits=limits, sandbox=use_sandbox,
-                                      python_path=support_python_path(), private_tmp=private_tmp)
-    return run
+def _submission_folder(folder, job, notebooks):
+    """folder, made and filled with the submission's files and its notebooks as the student's code may see them."""
+    folder.mkdir()
+    for relative, content in job["files"].items():
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    for name, nb in notebooks.items():
+        (folder / name).write_text(nbformat.writes(nb), encoding="utf-8")
+    return folder
 
 
 def limits_dict(limits):

@@ -34,7 +34,7 @@ import time
 import numpy as np
 import torch
 
-from assignments.notebook_import import functions_from_notebook
+from assignments.notebook_import import names_from_notebook
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOK = REPO / "source" / "batchnorm" / "BatchNormalization.ipynb"
@@ -192,7 +192,7 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=30)
     args = parser.parse_args(argv)
     torch.set_num_threads(blas_threads())
-    kernels = functions_from_notebook(NOTEBOOK, ["batchnorm_forward", "batchnorm_backward", "batchnorm_backward_alt"])
+    kernels = names_from_notebook(NOTEBOOK, ["batchnorm_forward", "batchnorm_backward", "batchnorm_backward_alt"])
     print(f"numpy {np.__version__}, torch {torch.__version__}, {os.cpu_count()} cores, "
           f"numpy BLAS threads {blas_threads()}, load average {os.getloadavg()[0]:.2f}; "
           "ratios: best (median of repetitions)\n")

@@ -4,9 +4,7 @@ import functools
 import http.server
 import re
 import shutil
-import subprocess
 import threading
-import types
 
 import nbformat
 import pytest
@@ -15,7 +13,6 @@ from nbclient import NotebookClient
 from autograder.course import ASSIGNMENTS, REPO_ROOT, new_course_dir
 from autograder.examples import write_submissions
 from autograder.releases import generate_releases
-from autograder.trusted.verdict import trusted_verdict
 
 SOURCE = REPO_ROOT / "source"
 HIDDEN_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", re.M | re.S)
@@ -51,25 +48,6 @@ def hidden_lines(nb):
               for line in region_lines(cell.source, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")]
     visible = {line.strip() for cell in nb.cells for line in HIDDEN_REGION.sub("", cell.source).splitlines()}
     return [line for line in hidden if line not in visible and any(char.isalnum() for char in line)]
-
-
-def run_plainly(command, workdir, timeout=300):
-    """The `run` the harness gives the trusted verdict, without a sandbox: a plain subprocess."""
-    try:
-        done = subprocess.run(command, cwd=workdir, capture_output=True, timeout=timeout)
-    except subprocess.TimeoutExpired as expired:
-        return types.SimpleNamespace(returncode=None, stdout=expired.stdout, stderr=expired.stderr, timed_out=True)
-    return types.SimpleNamespace(returncode=done.returncode, stdout=done.stdout, stderr=done.stderr, timed_out=False)
-
-
-def trusted_verdict_of(assignment, notebooks, workdir, seed=0):
-    """The trusted verdict of a submission's notebooks ({file name: NotebookNode}), its driver run plainly."""
-    return trusted_verdict(notebooks, assignment=assignment, run=run_plainly, seed=seed, workdir=workdir)
-
-
-def lost(verdicts):
-    """The grade ids of the cells that did not get full marks in a trusted verdict."""
-    return {grade_id for grade_id, verdict in verdicts.items() if verdict.score < verdict.max_score}
 
 
 def execute(path, cwd, timeout=300):

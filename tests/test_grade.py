@@ -124,7 +124,7 @@ def test_monkeypatching_the_checks_does_not_change_the_verdict(graded):
     outcomes, tests, rows = graded
     cheat = outcomes["cheat-monkeypatch"]
     assert cheat.status == "flagged", cheat.messages
-    assert any("trusted verdict differs" in m for m in cheat.messages)
+    assert any("disagree on" in m and "test_forward_train" in m for m in cheat.messages)
     assert rows["cheat-monkeypatch"]["test_forward_train"] < 4
 
 

@@ -12,6 +12,7 @@ import pytest
 from autograder import grade
 from autograder.gradebook import GradebookUnavailable
 from autograder.sandbox import Limits
+from autograder.verdict.calibration import Calibration
 
 # what each fake student's grading does: raise while prepared, raise in the worker, break the pool (once or always)
 PREPARE_RAISES, WORKER_RAISES, KILLS_ONCE, KILLS_ALWAYS, FINE = "prepare", "worker", "kills-once", "kills", "fine"
@@ -52,7 +53,8 @@ def run(tmp_path, monkeypatch):
                                                                                       problems, 1.0))
     monkeypatch.setattr(grade, "worker_pool", pool)
     return grade._Run(tmp_path, "hw", config=None, db_url=f"sqlite:///{tmp_path / 'gradebook.db'}", expected={},
-                      blanks={}, course_files={}, limits=Limits(), use_sandbox=True, max_submission_bytes=1)
+                      blanks={}, course_files={}, limits=Limits(), use_sandbox=True, max_submission_bytes=1,
+                      calibration=Calibration(frozenset(), ()))
 
 
 def grade_all(run, students):

@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from assignments.notebook_import import functions_from_notebook
+from assignments.notebook_import import names_from_notebook
 from conftest import SOURCE
 
 torch = pytest.importorskip("torch")
@@ -26,11 +26,11 @@ def bench():
 @pytest.fixture(scope="module")
 def solutions():
     folder = SOURCE / "batchnorm"
-    functions = functions_from_notebook(folder / "BatchNormalization.ipynb", VANILLA)
+    functions = names_from_notebook(folder / "BatchNormalization.ipynb", VANILLA)
     cwd = os.getcwd()
     os.chdir(folder)  # SpatialBatchNorm.ipynb's cells import from BatchNormalization.ipynb in their own folder
     try:
-        functions.update(functions_from_notebook(folder / "SpatialBatchNorm.ipynb", GROUP))
+        functions.update(names_from_notebook(folder / "SpatialBatchNorm.ipynb", GROUP))
     finally:
         os.chdir(cwd)
     return functions

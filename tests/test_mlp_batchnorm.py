@@ -1,10 +1,6 @@
-"""The mlp_batchnorm assignment: its solution and reference against PyTorch's autograd, the MNIST loader,
-the driver's object protocol, and the trusted verdict on the solution and on planted bugs."""
-import functools
+"""The mlp_batchnorm assignment: its solution against PyTorch's autograd, and the MNIST loader."""
 import gzip
 import hashlib
-import subprocess
-import sys
 import types
 
 import nbformat
@@ -12,18 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-from autograder.bug_catalog import EXAMPLES
 from autograder.course import REPO_ROOT
-from autograder.examples import BLANK, CORRECT, example_notebooks
-from autograder.trusted import driver, extract, mlp_reference
-from autograder.trusted.checks import ASSIGNMENTS as TRUSTED
-from autograder.trusted.replies import Opaque, read_replies
-from autograder.trusted.request import CallFailed, Global, NumpyFunction, Request, Tensor
 from data_utils import get_MNIST_data, load_mnist_or_digits
 from data_utils.__main__ import main
 from data_utils.mnist import FILES, read_idx
 from data_utils.mnist_download import download_mnist
-from conftest import lost, serving, trusted_verdict_of
+from assignments.notebook_cells import CellRunner, student_code_cells
+from conftest import serving
 
 ASSIGNMENT = "mlp_batchnorm"
 NOTEBOOK = REPO_ROOT / "source" / ASSIGNMENT / "MLPBatchNorm.ipynb"
@@ -32,10 +23,11 @@ EPS = 1e-8
 
 @pytest.fixture(scope="module")
 def solution():
-    """The namespace of the source notebook's solution code cells, run in order (markers are comments)."""
-    namespace = {"np": np}
-    for cell in extract.solution_cells({NOTEBOOK.name: nbformat.read(NOTEBOOK, as_version=4)}, [NOTEBOOK.name]):
-        exec(compile(cell.source, cell.name, "exec"), namespace)
+    """The namespace of the source notebook's setup and solution cells, run in order (markers are comments)."""
+    namespace = {}
+    runner = CellRunner(namespace, NOTEBOOK.name)
+    for index, cell in enumerate(student_code_cells(nbformat.read(NOTEBOOK, as_version=4))):
+        assert runner.run(cell.source, index) is None
     return types.SimpleNamespace(**namespace)
 
 
@@ -78,7 +70,6 @@ def test_cross_entropy_matches_torch_and_survives_large_logits(solution):
         assert loss.shape == (6,) and np.all(np.isfinite(loss))
         close(loss, expected)
         close(criterion.derivative(), grad)  # per example: the gradient of the summed losses
-        close(mlp_reference.cross_entropy(x, y)[0], expected)
 
 
 def test_linear_averages_parameter_gradients_over_the_batch(solution):
@@ -148,7 +139,7 @@ def torch_mean_loss(x, labels, num_bn, *params):
 
 
 @pytest.mark.parametrize("num_bn", [0, 2])
-def test_mlp_and_the_reference_network_give_autograd_gradients(solution, num_bn):
+def test_mlp_gives_autograd_gradients(solution, num_bn):
     rng = np.random.default_rng(4 + num_bn)
     sizes = (5, 6, 4, 5, 3)
     weights, biases, gammas, betas = reference_network(rng, sizes, num_bn)
@@ -168,14 +159,8 @@ def test_mlp_and_the_reference_network_give_autograd_gradients(solution, num_bn)
     close(mlp.backward(np.eye(3)[labels]), loss.item())
     got = ([layer.dW for layer in mlp.linear_layers] + [layer.db for layer in mlp.linear_layers]
            + [bn.dgamma for bn in mlp.bn_layers] + [bn.dbeta for bn in mlp.bn_layers])
-
-    network = mlp_reference.Network(weights, biases, ACTIVATIONS, gammas, betas)
-    network.forward(x)
-    reference_loss, grads = network.backward(np.eye(3)[labels])
-    close(reference_loss, loss.item())
-    for mine, ref, right in zip(got, grads["W"] + grads["b"] + grads["gamma"] + grads["beta"], expected):
+    for mine, right in zip(got, expected):
         close(mine, right, atol=1e-10)
-        close(ref, right, atol=1e-10)
 
 
 def test_step_is_torch_sgd_with_momentum(solution):
@@ -321,107 +306,3 @@ def test_cli_downloads_mnist_and_refuses_an_archive(tmp_path, served_mnist, caps
     with pytest.raises(SystemExit):
         main(["download", "mnist", "--archive", str(tmp_path / "x.tar.gz")])
     assert "--archive is for cifar10" in capsys.readouterr().err
-
-
-# --- the driver's object protocol ---
-
-OBJECTS = '''
-import torch
-
-class Box:
-    def __init__(self, init, n):
-        self.w = init(2, n)
-
-    def scale(self, x, k=2.0):
-        return k * x
-
-    def square_sum(self, t):
-        (t * t).sum().backward()
-        return t.detach() * 2
-
-answer = "b"
-'''
-
-
-@pytest.fixture(scope="module")
-def objects(tmp_path_factory):
-    """One driver run of the object calls: construct, spy, method, read, set, tensors, globals."""
-    folder = tmp_path_factory.mktemp("objects")
-    req, calls = Request(), {}
-    box = req.call("Box", NumpyFunction("random.randn"), 3, send=False)
-    calls["spy"] = spy = req.spy(box.returned())
-    calls["scaled"] = req.call(spy.returned().attr("scale"), np.arange(3.0), kwargs={"k": 3.0})
-    calls["w"] = req.read(box.returned().attr("w"))
-    calls["set"] = req.set(box.returned(), "w", np.zeros((1, 1)))
-    calls["w_after"] = req.read(box.returned().attr("w"))
-    calls["square"] = req.call(box.returned().attr("square_sum"), Tensor(np.array([1.0, 2.0]), "float32", True))
-    calls["grad"] = req.read(calls["square"].arg(0).attr("grad"))
-    calls["log"] = req.read(spy.log)
-    calls["answer"] = req.read(Global("answer"))
-    calls["missing"] = req.read(box.returned().attr("nothing"))
-    calls["undefined"] = req.read(Global("answer_q9"))
-    calls["box"] = req.read(box.returned())
-    text, table = extract.program([extract.SolutionCell("T.ipynb", "objects", OBJECTS)])
-    (folder / "program.py").write_text(text)
-    req.write(folder, cells=table, seconds=5)
-    done = subprocess.run([sys.executable, driver.__file__, str(folder)], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    req.resolve(read_replies(folder, req.call_ids))
-    return calls
-
-
-def test_objects_are_made_their_methods_called_and_attributes_read_and_set(objects):
-    np.testing.assert_array_equal(objects["scaled"].value, [0.0, 3.0, 6.0])
-    assert objects["w"].value.shape == (2, 3) and objects["w_after"].value.tolist() == [[0.0]]
-    assert objects["answer"].value == "b" and objects["box"].value == Opaque("Box")
-    with pytest.raises(CallFailed, match="has no .*nothing.*AttributeError"):
-        objects["missing"].value
-    with pytest.raises(CallFailed, match="the program defines no answer_q9"):
-        objects["undefined"].value
-
-
-def test_a_spy_logs_the_method_calls_made_through_it(objects):
-    [(name, args, kwargs, result)] = objects["log"].value
-    assert name == "scale" and kwargs == {"k": 3.0}
-    np.testing.assert_array_equal(args[0], [0.0, 1.0, 2.0])
-    np.testing.assert_array_equal(result, [0.0, 3.0, 6.0])
-
-
-def test_tensors_are_built_from_arrays_and_sent_back_as_arrays(objects):
-    value, grad = objects["square"].value, objects["grad"].value
-    assert isinstance(value, np.ndarray) and value.dtype == np.float32
-    np.testing.assert_array_equal(value, [2.0, 4.0])
-    np.testing.assert_array_equal(grad, [2.0, 4.0])
-
-
-# --- the trusted verdict ---
-
-@pytest.fixture(scope="module")
-def students():
-    return example_notebooks(REPO_ROOT, ASSIGNMENT)
-
-
-verdict_of = functools.partial(trusted_verdict_of, ASSIGNMENT)
-
-
-def test_every_graded_cell_has_trusted_checks_and_the_solution_earns_all(students, tmp_path):
-    graded = extract.graded_cells(students[CORRECT], TRUSTED[ASSIGNMENT].notebooks)
-    assert sorted(cell.grade_id for cell in graded) == sorted(TRUSTED[ASSIGNMENT].cells)
-    verdicts = verdict_of(students[CORRECT], tmp_path, seed=5)
-    assert {g: v.score for g, v in verdicts.items()} == {cell.grade_id: cell.points for cell in graded}
-    assert all(v.score == 0 for v in verdict_of(students[BLANK], tmp_path).values())
-
-
-FAST_BUGS = ("bug-running-var-zeros", "bug-momentum-wrong-sign", "bug-no-log-sum-exp")
-
-
-@pytest.mark.parametrize("bug", [b for b in EXAMPLES[ASSIGNMENT] if b.student in FAST_BUGS], ids=lambda b: b.student)
-def test_a_bug_loses_trusted_points_exactly_where_it_is_tested(students, tmp_path, bug):
-    assert lost(verdict_of(students[bug.student], tmp_path)) == set(bug.affected), bug.description
-
-
-@pytest.mark.e2e
-@pytest.mark.parametrize("seed", [1, 2])
-@pytest.mark.parametrize("bug", EXAMPLES[ASSIGNMENT], ids=lambda b: b.student)
-def test_every_bug_loses_trusted_points_exactly_where_it_is_tested(students, tmp_path, bug, seed):
-    assert lost(verdict_of(students[bug.student], tmp_path, seed)) == set(bug.affected), bug.description

@@ -11,7 +11,7 @@ import similarity_fixtures as fixtures
 from autograder.__main__ import main
 from autograder.course import CourseError
 from autograder.similarity import DEFAULT_THRESHOLD
-from autograder.similarity.code import read_release, release_code, release_solutions, student_code, written_cells
+from autograder.similarity.code import release_code, release_solutions, student_code, written_cells
 from autograder.similarity.compare import configured_threshold
 from autograder.similarity.fingerprints import boilerplate_hashes, fingerprint, tokenize_submission
 from autograder.similarity.pairs import rank_pairs

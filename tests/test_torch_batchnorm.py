@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from assignments.notebook_import import functions_from_notebook
+from assignments.notebook_import import names_from_notebook
 from autograder.bug_catalog import EXAMPLES
 from autograder.examples import plant
 from conftest import SOURCE
@@ -21,7 +21,7 @@ SHAPES = ((6, 4), (3, 5, 2, 4))  # one (N, L) and one (N, C, H, W) input
 
 
 def load_class(path):
-    return functions_from_notebook(path, ["BatchNorm"])["BatchNorm"]
+    return names_from_notebook(path, ["BatchNorm"])["BatchNorm"]
 
 
 @pytest.fixture(scope="module")
