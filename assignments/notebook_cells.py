@@ -21,6 +21,7 @@ solution is a test cell; a cell without metadata (one the student added) runs.
 import ast
 import contextlib
 import io
+import json
 import pathlib
 import timeit
 
@@ -46,10 +47,34 @@ def is_skipped(cell):
     return isinstance(tags, list) and SKIP_TAG in tags
 
 
-def student_code_cells(nb):
+def student_code_cells(cells):
     """The code cells the student's code lives in, with the setup cells around them: all but test and skipped cells."""
-    return [cell for cell in nb["cells"]
+    return [cell for cell in cells
             if cell.get("cell_type") == "code" and not is_test_cell(cell) and not is_skipped(cell)]
+
+
+def read_cells(path):
+    """
+    The cells of a notebook file as dicts, each cell's source one string.
+
+    Reads the JSON directly (nbformat's import alone can take seconds).
+    Raises ValueError when the file is not a version 4 notebook, OSError when it cannot be read.
+    """
+    with open(path, encoding="utf-8") as file:
+        return cells_of(json.load(file))
+
+
+def cells_of(nb):
+    """The cells of a notebook given as parsed JSON (a dict), as read_cells returns them; ValueError as there."""
+    if not isinstance(nb, dict) or nb.get("nbformat") != 4 or not isinstance(nb.get("cells"), list):
+        raise ValueError("not a version 4 notebook")
+    cells = []
+    for cell in nb["cells"]:
+        if not isinstance(cell, dict):
+            raise ValueError("a cell is not a JSON object")
+        source = cell.get("source", "")
+        cells.append({**cell, "source": "".join(source) if isinstance(source, list) else str(source)})
+    return cells
 
 
 class CellRunner:

@@ -19,10 +19,8 @@ names are then looked up where the student's code runs (see assignments.observin
 """
 import pathlib
 
-import nbformat
-
 from . import observing
-from .notebook_cells import CellRunner, student_code_cells
+from .notebook_cells import CellRunner, nbgrader_meta, read_cells, student_code_cells
 
 
 class NotebookImportError(Exception):
@@ -51,15 +49,15 @@ def names_from_notebook(path, names):
             f"no notebook {str(path)!r} in {str(pathlib.Path.cwd())!r}; "
             "keep this notebook in the same folder as the one it imports from")
     try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception as error:
+        cells = read_cells(path)
+    except (OSError, ValueError) as error:
         raise NotebookImportError(f"{path.name} could not be read: {type(error).__name__}: {error}") from error
 
     namespace = {}
     runner = CellRunner(namespace, path.name)
     errors = []
-    for index, cell in enumerate(student_code_cells(nb)):
-        error = runner.run(cell.source, cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", index))
+    for index, cell in enumerate(student_code_cells(cells)):
+        error = runner.run(cell["source"], nbgrader_meta(cell).get("grade_id", index))
         if error is not None:
             errors.append(f"{type(error).__name__}: {error}")
     missing = [name for name in names if name not in namespace]

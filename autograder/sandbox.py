@@ -1,8 +1,9 @@
 """Run untrusted code, above all a student's notebook, in a bubblewrap sandbox with limits.
 
-`execute_notebook` runs one notebook with autograder/sandbox_runner.py inside a
-sandbox and rebuilds the executed notebook from the cells the runner streams
-back; `run_in_sandbox` runs any command in one. Inside the sandbox:
+`run_in_sandbox` runs a command in one and returns how it ended;
+`sandboxed_process` starts one and hands its pipes to the caller (the
+out-of-kernel verdict's driver); autograder/kernel_run.py runs a student's
+notebook with them. Inside the sandbox:
 
 - the host's root filesystem, read-only, with every top folder but the system
   ones (/usr, /etc, /bin, /lib, ...) replaced by an empty read-only folder:
@@ -41,7 +42,6 @@ memory caps still apply; isolation and the process cap do not.
 """
 import contextlib
 import dataclasses
-import json
 import os
 import pathlib
 import shutil
@@ -52,8 +52,6 @@ import tempfile
 import threading
 import time
 
-import nbformat
-
 from data_utils import DATASET_VARIABLE
 from data_utils.cifar10 import DIR_VARIABLE
 
@@ -61,8 +59,6 @@ from . import cgroups
 from .course import REPO_ROOT
 from .untrusted_files import is_plain, walk_untrusted
 
-RUNNER = pathlib.Path(__file__).with_name("sandbox_runner.py")
-RUNNER_IN_SANDBOX = pathlib.Path("/tmp/sandbox_runner.py")
 SUPPORT_PACKAGES = ("assignments", "data_utils")  # what the notebooks import from this repository
 SANDBOX_USER = 65534  # nobody: the sandbox's user when we are root
 SYSTEM_FOLDERS = {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "sbin", "sys", "tmp", "usr"}
@@ -104,31 +100,16 @@ class RunResult:
     out_of_memory: bool = False
 
 
-@dataclasses.dataclass
-class Execution:
-    """
-    An executed notebook: every code cell's outputs filled in, and a cell that
-    did not run holds a 'NotExecuted' error (so that nbgrader gives it no points).
-
-    status is 'ok' (every cell ran, errors included), 'timeout', 'memory',
-    'kernel-died' or 'error' (the run itself failed); message is one line saying what happened.
-    """
-    notebook: nbformat.NotebookNode
-    status: str
-    message: str
-    seconds: float
-
-
 def check_sandbox():
     """Raise SandboxUnavailable when bwrap is missing or cannot start a sandbox here."""
     with tempfile.TemporaryDirectory() as scratch:
         result = run_in_sandbox(["true"], scratch, limits=Limits(notebook_timeout=30))
     if result.returncode != 0:
-        raise SandboxUnavailable(f"bwrap cannot start a sandbox here ({_last_line(result.stderr)}); {INSTALL_HINT}")
+        raise SandboxUnavailable(f"bwrap cannot start a sandbox here ({last_line(result.stderr)}); {INSTALL_HINT}")
 
 
 def run_in_sandbox(command, workdir, *, limits=Limits(), sandbox=True, stdin=b"", readonly_paths=(), python_path=(),
-                   private_tmp=None):
+                   private_tmp=None, files=(), pass_fds=()):
     """
     Run a command in a sandbox and return how it ended.
 
@@ -143,44 +124,13 @@ def run_in_sandbox(command, workdir, *, limits=Limits(), sandbox=True, stdin=b""
       repository only its support packages (SUPPORT_PACKAGES) are exposed
     - private_tmp: A folder (on a capped file system) where the run's /tmp and
       /dev/shm are made, and removed after; None for tmpfs of limits.disk_mb each
+    - files: Host files bound read-only inside, ((host file, path inside), ...)
+    - pass_fds: File descriptors the command inherits
 
     Returns a RunResult, holding at most limits.max_output_bytes of stdout and of stderr.
     Raises SandboxUnavailable when bwrap is not installed, ValueError for a
     workdir, readonly path or python_path folder that does not exist.
     """
-    return _run(command, workdir, limits, sandbox, stdin, readonly_paths, python_path, private_tmp)
-
-
-def execute_notebook(nb, workdir, *, limits=Limits(), sandbox=True, kernel_name="python3", readonly_paths=(),
-                     python_path=(), private_tmp=None):
-    """
-    Execute a notebook in a sandbox, cell by cell, as nbgrader does (errors in cells are recorded, not fatal).
-
-    Inputs:
-    - nb: The NotebookNode to run (already sanitized by the caller; not modified)
-    - workdir: Scratch folder holding the submission's other files; the notebook's working directory
-    - limits, sandbox, readonly_paths, python_path, private_tmp: as for run_in_sandbox
-    - kernel_name: The Jupyter kernel to run it with
-
-    Returns an Execution. Raises as run_in_sandbox.
-    """
-    started = time.monotonic()
-    with tempfile.TemporaryFile() as results:
-        runner = RUNNER_IN_SANDBOX if sandbox else RUNNER
-        command = [sys.executable, "-I", str(runner), "--result-fd", str(results.fileno()),
-                   "--cell-timeout", str(limits.cell_timeout), "--max-output-bytes", str(limits.max_output_bytes),
-                   "--kernel", kernel_name]
-        run = _run(command, workdir, limits, sandbox, nbformat.writes(nb).encode("utf-8", "replace"),
-                   readonly_paths, python_path, private_tmp, files=((RUNNER, RUNNER_IN_SANDBOX),),
-                   pass_fds=(results.fileno(),))
-        results.seek(0)
-        records = _read_records(results)
-    status, message, reason = _conclude(nb, records, run, limits)
-    return Execution(_assemble(nb, records, reason, limits), status, message, time.monotonic() - started)
-
-
-def _run(command, workdir, limits, sandbox, stdin, readonly_paths, python_path, private_tmp, files=(), pass_fds=()):
-    """run_in_sandbox, binding files ((host file, path inside), ...) and passing pass_fds to the command."""
     started = time.monotonic()
     with sandboxed_process(command, workdir, limits=limits, sandbox=sandbox, readonly_paths=readonly_paths,
                            python_path=python_path, private_tmp=private_tmp, files=files,
@@ -409,105 +359,7 @@ def _keep(stream, cap, buffer):
             buffer += chunk[:cap - len(buffer)]
 
 
-def _read_records(results):
-    """The cells the runner reported, by index; a last line cut short (the runner killed) ends them."""
-    records = {}
-    for line in results:
-        try:
-            record = json.loads(line.decode("utf-8", "replace"))
-            records[record["index"]] = record
-        except (ValueError, KeyError, TypeError):
-            break
-    return records
-
-
-def _conclude(nb, records, run, limits):
-    """(status, message, why the cells without a record did not run) of one notebook run."""
-    code = [index for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
-    missing = [index for index in code if index not in records]
-    not_run = f"; {len(missing)} cell{'s' * (len(missing) != 1)} not run" if missing else ""
-    last = records[max(records)] if records else None
-    memory = [index for index, record in records.items() if _out_of_memory(record)]
-    if missing and run.timed_out:
-        reason = f"the notebook ran past {limits.notebook_timeout:g} s"
-        return "timeout", f"{reason} (stopped in {_cell_name(nb, missing[0])}){not_run}", reason
-    if last and last["outcome"] in ("stuck", "died"):
-        cell = _cell_name(nb, last["index"])
-        if last["outcome"] == "stuck":
-            status, reason = "timeout", f"{cell} ran past {limits.cell_timeout:g} s and ignored the interrupt"
-        else:
-            status, reason = "kernel-died", f"the kernel died in {cell} ({_exit_text(last.get('exit'))})"
-        # the runner kills no kernel it reports dead: a SIGKILL came from the OOM killer
-        if memory or run.out_of_memory or last.get("exit") == -signal.SIGKILL:
-            return "memory", f"{reason}, out of memory ({limits.memory_mb} MB){not_run}", reason
-        return status, reason + not_run, reason
-    if missing:
-        reason = f"the run failed ({_exit_text(run.returncode)}): {_last_line(run.stderr)}"
-        if run.out_of_memory:
-            reason = f"the run failed: out of memory ({limits.memory_mb} MB), a process was killed"
-            return "memory", reason + not_run, reason
-        return "error", reason + not_run, reason
-    if memory:
-        return "memory", f"{_cell_name(nb, memory[0])} ran out of memory ({limits.memory_mb} MB); every cell ran", ""
-    if run.out_of_memory:
-        return "memory", f"out of memory ({limits.memory_mb} MB): a process was killed; every cell ran", ""
-    interrupted = [index for index, record in records.items() if record["outcome"] == "interrupted"]
-    if interrupted:
-        return ("timeout", f"{_cell_name(nb, interrupted[0])} ran past {limits.cell_timeout:g} s and was interrupted; "
-                "the other cells ran", "")
-    failed = sum(any(o.get("output_type") == "error" for o in records[index]["outputs"]) for index in code)
-    return "ok", f"{len(code)} code cells ran, {failed} with an error", ""
-
-
-def _out_of_memory(record):
-    """Whether a cell ran out of memory: it raised MemoryError, or IPython printed one it could not format."""
-    return any(output.get("ename", "").endswith("MemoryError")
-               or output.get("name") == "stderr" and "MemoryError" in output.get("text", "")
-               for output in record["outputs"])
-
-
-def _assemble(nb, records, reason, limits):
-    """A copy of nb with each code cell's outputs from its record, and an error where a cell did not finish."""
-    executed = nbformat.from_dict(nb)
-    endings = {"interrupted": ("CellTimeout", f"this cell ran past {limits.cell_timeout:g} s and was interrupted"),
-               "stuck": ("CellTimeout", f"this cell ran past {limits.cell_timeout:g} s and ignored the interrupt"),
-               "died": ("KernelDied", "the kernel died while this cell ran")}
-    for index, cell in enumerate(executed.cells):
-        if cell.cell_type != "code":
-            continue
-        record = records.get(index)
-        if record is None:
-            cell.outputs, cell.execution_count = [_error("NotExecuted", f"not run: {reason}")], None
-            continue
-        cell.outputs = [nbformat.from_dict(output) for output in record["outputs"]]
-        cell.execution_count = record["execution_count"]
-        if record["outcome"] in endings:
-            cell.outputs.append(_error(*endings[record["outcome"]]))
-    return executed
-
-
-def _error(ename, evalue):
-    return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
-
-
-def _cell_name(nb, index):
-    """'cell 12', with its nbgrader grade id when it has one: 'cell 12 (test_backward)'."""
-    grade_id = nb.cells[index].get("metadata", {}).get("nbgrader", {}).get("grade_id")
-    return f"cell {index + 1}" + (f" ({grade_id})" if grade_id else "")
-
-
-def _exit_text(status):
-    """How a process ended: 'exit status 1', 'killed by SIGSEGV'."""
-    if status is None:
-        return "exit status unknown"
-    if status >= 0:
-        return f"exit status {status}"
-    try:
-        return f"killed by {signal.Signals(-status).name}"
-    except ValueError:  # a real-time signal has no name
-        return f"killed by signal {-status}"
-
-
-def _last_line(output):
+def last_line(output):
+    """The last line of a process's output (bytes), cut to 300 characters; 'no message' when empty."""
     lines = output.decode("utf-8", "replace").strip().splitlines()
     return lines[-1][:300] if lines else "no message"

@@ -28,6 +28,7 @@ import nbformat
 from nbgrader.utils import setenv
 
 from . import cgroups, sandbox, scratch
+from .kernel_run import execute_notebook
 from .preprocessors import without_hidden_tests
 from .verdict.merge import merge_verdict
 from .verdict.run import JudgeFailed, run_judge
@@ -75,7 +76,7 @@ def run_job(job):
                                          python_path=support_python_path(), private_tmp=private_tmp)
             executed = {}
             for name, nb in visible.items():
-                run = sandbox.execute_notebook(nb, kernel_dir, limits=limits, sandbox=job["sandbox"],
+                run = execute_notebook(nb, kernel_dir, limits=limits, sandbox=job["sandbox"],
                                                python_path=support_python_path(), private_tmp=private_tmp)
                 executed[name] = run.notebook
                 result["status"][name] = (run.status, run.message)

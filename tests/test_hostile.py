@@ -76,14 +76,18 @@ import os
 for name in ("results.json", "data"):
     print(name, os.path.lexists(name) and (open(name).read() if os.path.isfile(name) else os.listdir(name)))
 """
-# appended to a solution cell, so that it also runs in the trusted verdict's driver (whose folder holds calls.json)
-SWAP_DRIVER_ANSWER = """
-import atexit, os
-def _swap(secret={secret!r}):
-    if os.path.exists("calls.json"):
-        os.remove("results.json")
-        os.symlink(secret, "results.json")
-atexit.register(_swap)
+# appended to a solution cell, so that it also runs in the sandboxed driver that answers the judge's observe()
+# requests: it writes made-up answers into every pipe it finds there
+FORGE_DRIVER_ANSWERS = """
+import os, stat, struct, sys
+if os.path.basename(sys.argv[0]) == "observe_driver.py":
+    forged = b'{"ok": true, "value": "{\\"float\\": \\"nan\\"}", "rng": "null"}'
+    for fd in range(3, 64):
+        try:
+            if stat.S_ISFIFO(os.fstat(fd).st_mode):
+                os.write(fd, struct.pack(">Q", len(forged)) + forged + b"garbage")
+        except OSError:
+            pass
 """
 
 
@@ -126,8 +130,8 @@ def scenarios(course, secret):
     examples = example_notebooks(course, ASSIGNMENT)
     correct, blank = examples[CORRECT][NOTEBOOK], examples[BLANK][NOTEBOOK]
     written = lambda nb: nbformat.writes(nb).encode()
-    driver = copy.deepcopy(correct)
-    _cell(driver, "answer_q1").source += SWAP_DRIVER_ANSWER.format(secret=str(secret))
+    forger = copy.deepcopy(correct)
+    _cell(forger, "answer_q1").source += FORGE_DRIVER_ANSWERS
     cases = {
         "lone-surrogate-code": {NOTEBOOK: _lone_surrogate(correct, "code")},
         "lone-surrogate-markdown": {NOTEBOOK: _lone_surrogate(correct, "markdown")},
@@ -138,7 +142,7 @@ def scenarios(course, secret):
                          "data": secret.parent},
         "notebook-is-a-folder": {f"{NOTEBOOK}/inside.txt": b"a folder where the notebook belongs"},
         "million-empty-files": {NOTEBOOK: written(_with_cell(blank, MILLION_EMPTY_FILES))},
-        "driver-answer-link": {NOTEBOOK: written(driver)},
+        "forged-driver-answers": {NOTEBOOK: written(forger)},
     }
     if not cgroups.unavailable_reason():
         cases["fork-and-allocate"] = {NOTEBOOK: written(_with_cell(blank, FORK_AND_ALLOCATE))}
@@ -251,7 +255,7 @@ EXPECTED = {
     "fork-and-allocate": ({"problems"}, 0, "out of memory"),
     "many-big-files": ({"graded", "problems"}, 0, None),
     "million-empty-files": ({"graded", "problems"}, 0, None),
-    "driver-answer-link": ({"flagged"}, 0, "the trusted verdict differs"),
+    "forged-driver-answers": ({"flagged"}, 0, "disagree on"),
 }
 
 
@@ -286,8 +290,6 @@ def test_no_host_file_is_read_through_a_link(graded):
         for path in (course / folder).rglob("*"):
             assert not path.is_file() or secret.encode() not in path.read_bytes(), path
     assert "results.json False\ndata False" in autograded_output(graded, "links-inside")
-    trusted = json.dumps(graded["markers"]["driver-answer-link"]["trusted"])
-    assert "wrote no results.json" in trusted and secret not in trusted  # the link was deleted, never read
 
 
 def test_the_host_keeps_its_memory_and_disk(graded):

@@ -26,7 +26,7 @@ def solution():
     """The namespace of the source notebook's setup and solution cells, run in order (markers are comments)."""
     namespace = {}
     runner = CellRunner(namespace, NOTEBOOK.name)
-    for index, cell in enumerate(student_code_cells(nbformat.read(NOTEBOOK, as_version=4))):
+    for index, cell in enumerate(student_code_cells(nbformat.read(NOTEBOOK, as_version=4).cells)):
         assert runner.run(cell.source, index) is None
     return types.SimpleNamespace(**namespace)
 

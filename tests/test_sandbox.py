@@ -18,7 +18,8 @@ from nbgrader.utils import determine_grade
 
 from autograder import cgroups, sandbox, scratch
 from autograder.course import REPO_ROOT
-from autograder.sandbox import Limits, SandboxUnavailable, check_sandbox, execute_notebook, run_in_sandbox
+from autograder.kernel_run import execute_notebook
+from autograder.sandbox import Limits, SandboxUnavailable, check_sandbox, run_in_sandbox
 from test_caps import SPAWN
 
 SMALL = dict(cell_timeout=2, notebook_timeout=30, memory_mb=1024, max_processes=64, max_output_bytes=10_000)

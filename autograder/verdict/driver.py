@@ -38,12 +38,11 @@ def main(argv):
     requests, replies = _private_streams()
     os.environ["MPLBACKEND"] = "Agg"
     sys.path.insert(0, os.getcwd())  # modules submitted beside the notebook, as in the kernel
-    import nbformat
     import numpy as np
     from assignments import plain_data
-    from assignments.notebook_cells import CellRunner
+    from assignments.notebook_cells import CellRunner, read_cells
 
-    cells = nbformat.read(argv[1], as_version=4).cells
+    cells = read_cells(argv[1])
     namespace = {}
     runner = CellRunner(namespace, argv[1])
     while True:
@@ -52,7 +51,7 @@ def main(argv):
             return 0
         request = pickle.loads(requests.read(struct.unpack(">Q", header)[0]))
         if request["op"] == "run_cell":
-            error = runner.run(cells[request["index"]].source, request["index"])
+            error = runner.run(cells[request["index"]]["source"], request["index"])
             reply = {"ok": True, "error": None if error is None else _text(error), "notes": runner.notes}
             runner.notes = []
         else:

@@ -68,10 +68,20 @@ class NotebookDriver:
 
         Raises StudentCodeError when the driver does not answer.
         """
-        for index in self.cells:
-            if index < before and index not in self._ran and index not in self._hung:
-                self._run_cell(index)
+        self._catch_up(before)
         return self._ask({"op": "observe", "function": spec, "rng": rng})
+
+    def _catch_up(self, before):
+        """Run the cells before index `before` that the running driver has not run; a new driver runs them all."""
+        while True:
+            self._process()
+            for index in self.cells:
+                if index < before and index not in self._ran and index not in self._hung:
+                    self._run_cell(index)
+                    if self._stack is None:  # the cell hung and the driver was killed: a new one starts over
+                        break
+            else:
+                return
 
     def _run_cell(self, index):
         try:

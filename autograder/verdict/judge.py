@@ -26,49 +26,50 @@ import json
 import pathlib
 import sys
 
-import nbformat
 import numpy as np
 from IPython.core.inputtransformer2 import TransformerManager
 
 from assignments import observing, plain_data
-from assignments.notebook_cells import CellRunner, is_skipped, is_test_cell, nbgrader_meta, student_code_cells
+from assignments.notebook_cells import (CellRunner, cells_of, is_skipped, is_test_cell, nbgrader_meta,
+                                        student_code_cells)
 
 from ..sandbox import Limits
 from .driver_client import NotebookDriver
 from .shipping import StudentName, function_spec
 
 
-def judge_notebook(nb, name, *, workdir, limits, use_sandbox, python_path, private_tmp):
+def judge_notebook(cells, name, *, workdir, limits, use_sandbox, python_path, private_tmp):
     """
     Run one notebook's instructor cells with its student code observed in a sandbox.
 
     Inputs:
-    - nb: The submission's NotebookNode (instructor cells restored by nbgrader, hidden tests included)
+    - cells: The submission's cells (notebook_cells.cells_of: instructor cells restored by nbgrader,
+      hidden tests included)
     - name: Its file name in workdir
     - workdir, limits, use_sandbox, python_path, private_tmp: where and how the driver runs
 
     Returns {"cells": {grade id: [nbformat output dicts]}, "notes": [line, ...]}.
     """
-    code_cells = {id(cell): index for index, cell in enumerate(nb.cells)}
-    driver = NotebookDriver(name, [code_cells[id(cell)] for cell in student_code_cells(nb)], workdir,
+    code_cells = {id(cell): index for index, cell in enumerate(cells)}
+    driver = NotebookDriver(name, [code_cells[id(cell)] for cell in student_code_cells(cells)], workdir,
                             limits=limits, use_sandbox=use_sandbox, python_path=python_path,
                             private_tmp=private_tmp)
     namespace = {}
     runner = CellRunner(namespace, f"judge {name}")
     outputs = {}
     try:
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code" or is_skipped(cell):
+        for index, cell in enumerate(cells):
+            if cell["cell_type"] != "code" or is_skipped(cell):
                 continue
             if is_test_cell(cell) or _is_instructor_cell(cell):
-                _stand_in_for_student_names(namespace, cell.source)
+                _stand_in_for_student_names(namespace, cell["source"])
             if is_test_cell(cell):
                 observing._judge = _Observer(namespace, runner, driver, index)
                 outputs[nbgrader_meta(cell).get("grade_id", str(index))] = _judged_outputs(runner, cell, index)
             elif _is_instructor_cell(cell):
                 observing._judge = _Observer(namespace, runner, driver, index)
                 with contextlib.redirect_stdout(io.StringIO()):
-                    runner.run(cell.source, index)
+                    runner.run(cell["source"], index)
     finally:
         observing._judge = None
         driver.close()
@@ -95,13 +96,15 @@ def _judged_outputs(runner, cell, index):
     """A test cell's outputs as nbformat output dicts: what it printed, then its value or its error."""
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        value, error = runner.evaluate(cell.source, index)
-    outputs = [nbformat.v4.new_output("stream", name="stdout", text=printed.getvalue())] if printed.getvalue() else []
+        value, error = runner.evaluate(cell["source"], index)
+    text = printed.getvalue()
+    outputs = [{"output_type": "stream", "name": "stdout", "text": text}] if text else []
     if error is not None:
         ename, evalue = type(error).__name__, str(error)
-        outputs.append(nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"]))
+        outputs.append({"output_type": "error", "ename": ename, "evalue": evalue, "traceback": [f"{ename}: {evalue}"]})
     elif value is not None:
-        outputs.append(nbformat.v4.new_output("execute_result", data={"text/plain": repr(value)}, execution_count=None))
+        outputs.append({"output_type": "execute_result", "data": {"text/plain": repr(value)}, "metadata": {},
+                        "execution_count": None})
     return outputs
 
 
@@ -149,7 +152,7 @@ def main(argv):
     result = {}
     for name, text in request["notebooks"].items():
         result[name] = judge_notebook(
-            nbformat.reads(text, as_version=4), name, workdir=pathlib.Path(request["workdir"]),
+            cells_of(json.loads(text)), name, workdir=pathlib.Path(request["workdir"]),
             limits=Limits(**request["limits"]), use_sandbox=request["sandbox"],
             python_path=tuple(request["python_path"]), private_tmp=request["private_tmp"])
     pathlib.Path(argv[2]).write_text(json.dumps(result))
