@@ -11,6 +11,8 @@ import pathlib
 
 import nbformat
 
+from nbformat.v4 import new_code_cell
+
 from .bug_catalog import EXAMPLES
 from .course import release_dir
 
@@ -44,16 +46,20 @@ def plant(nb, bug):
             raise ValueError(f"{bug.student}: {edit.old!r} is not in cell {edit.cell!r}; "
                              "update autograder/bug_catalog/ to match the source notebook")
         cell.source = cell.source.replace(edit.old, edit.new)
+    for added in bug.added:
+        if added.before in cells:
+            nb.cells.insert(nb.cells.index(cells[added.before]), new_code_cell(added.source))
     return nb
 
 
-def example_notebooks(course_dir, assignment):
+def example_notebooks(course_dir, assignment, variants=None):
     """
-    The example submissions of an assignment, from the releases in course_dir.
+    The example submissions of an assignment, from the releases in course_dir:
+    correct, blank, and one per variant of the correct one (default: the bug catalog's).
 
     Returns {student_id: {notebook file name: NotebookNode}}.
     """
-    bugs = EXAMPLES.get(assignment, ())
+    bugs = EXAMPLES.get(assignment, ()) if variants is None else variants
     students = {CORRECT: {}, BLANK: {}, **{bug.student: {} for bug in bugs}}
     cell_ids = set()
     for path in sorted(release_dir(course_dir, "student", assignment).glob("*.ipynb")):
@@ -66,19 +72,25 @@ def example_notebooks(course_dir, assignment):
         for bug in bugs:
             students[bug.student][path.name] = plant(correct, bug)
     for bug in bugs:
-        lost = sorted({edit.cell for edit in bug.edits} - cell_ids)
+        lost = sorted(({edit.cell for edit in bug.edits} | {added.before for added in bug.added}) - cell_ids)
         if lost:
             raise ValueError(f"{bug.student}: no notebook of {assignment!r} has cell(s) {', '.join(lost)}; "
                              "update autograder/bug_catalog/")
     return students
 
 
-def write_submissions(course_dir, assignment):
-    """Write the example submissions to course_dir/submitted/<student>/<assignment>/; return the student ids."""
-    students = example_notebooks(course_dir, assignment)
+def write_submissions(course_dir, assignment, variants=None):
+    """
+    Write the example submissions (as example_notebooks) to course_dir/submitted/<student>/<assignment>/,
+    with the files each variant submits beside its notebooks; return the student ids.
+    """
+    students = example_notebooks(course_dir, assignment, variants)
+    files = {bug.student: bug.files for bug in (EXAMPLES.get(assignment, ()) if variants is None else variants)}
     for student, notebooks in students.items():
         folder = pathlib.Path(course_dir) / "submitted" / student / assignment
         folder.mkdir(parents=True, exist_ok=True)
         for name, nb in notebooks.items():
             nbformat.write(nb, folder / name)
+        for name, text in files.get(student, ()):
+            (folder / name).write_text(text)
     return list(students)

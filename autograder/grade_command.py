@@ -10,6 +10,7 @@ from .course import CourseError, nbgrader
 from .grade import grade_assignment, raise_for_course
 from .gradebook import integrity_problems, load_config, resolve_db_url
 from .reports import write_class_summary, write_gradescope_results
+from .verdict.calibration import kept_calibration
 
 
 def run_grade(args):
@@ -29,7 +30,9 @@ def run_grade(args):
         nbgrader(args.course_dir, "export", "--to", str(args.course_dir / "grades.csv"), *database)
         for outcome in outcomes:
             write_gradescope_results(args.course_dir, args.assignment, outcome.student, db_url=db_url)
-        summary = write_class_summary(db_url, args.assignment, args.course_dir / "reports" / args.assignment)
+        calibration = kept_calibration(args.course_dir, args.assignment)
+        summary = write_class_summary(db_url, args.assignment, args.course_dir / "reports" / args.assignment,
+                                      in_kernel=calibration.messages if calibration else ())
     for outcome in outcomes:
         print(f"{outcome.student:<40} {outcome.status:<9} {outcome.score:7.2f}")
         for message in outcome.messages:

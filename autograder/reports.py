@@ -222,7 +222,7 @@ def per_test_statistics(tests, rows):
     return stats
 
 
-def write_class_summary(db_url, assignment, out_dir):
+def write_class_summary(db_url, assignment, out_dir, in_kernel=()):
     """
     Write the class summary of an assignment: summary.html, scores.png and pass_rates.png in out_dir.
 
@@ -230,6 +230,8 @@ def write_class_summary(db_url, assignment, out_dir):
     - db_url: The nbgrader gradebook
     - assignment: Assignment id
     - out_dir: Folder for the three files (created if needed)
+    - in_kernel: Lines naming the test cells graded in the kernel rather than
+      outside it (calibration.Calibration.messages), shown at the top of the page
 
     Totals count answers still waiting for manual grading as 0. Returns the
     path of summary.html, which links the images relatively.
@@ -250,7 +252,7 @@ def write_class_summary(db_url, assignment, out_dir):
     _save(_histogram(assignment, totals, max_total), out_dir / HISTOGRAM)
     _save(_pass_rate_chart(assignment, [s for s in stats if not s["manual"]]), out_dir / PASS_RATES)
     page = out_dir / SUMMARY
-    page.write_text(_summary_html(assignment, totals, max_total, stats))
+    page.write_text(_summary_html(assignment, totals, max_total, stats, in_kernel))
     return page
 
 
@@ -289,8 +291,13 @@ def _save(fig, path):
     FigureCanvasAgg(fig).print_png(path)
 
 
-def _summary_html(assignment, totals, max_total, stats):
+def _summary_html(assignment, totals, max_total, stats, in_kernel):
     fmt = lambda value, spec: "" if value is None else format(value, spec)
+    warning = "".join(f"<li>{html.escape(line)}</li>" for line in in_kernel)
+    if warning:
+        warning = ('<div class="warning"><p><strong>Not judged outside the kernel:</strong> these test cells were '
+                   "graded in the students' own kernels, which their code can tamper with.</p>"
+                   f"<ul>{warning}</ul></div>")
     rows = "\n".join(
         f"<tr><td>{html.escape(s['grade_id'])}{' (manual)' if s['manual'] else ''}</td>"
         f"<td>{s['max_score']:g}</td><td>{fmt(s['mean'], '.2f')}</td><td>{fmt(s['pass_rate'], '.0%')}</td>"
@@ -299,9 +306,11 @@ def _summary_html(assignment, totals, max_total, stats):
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{title}</title>
 <style>body {{font-family: sans-serif; margin: 2em}} table {{border-collapse: collapse}}
-td, th {{border: 1px solid #ccc; padding: 4px 10px; text-align: right}} td:first-child {{text-align: left}}</style>
+td, th {{border: 1px solid #ccc; padding: 4px 10px; text-align: right}} td:first-child {{text-align: left}}
+.warning {{border: 2px solid #c00; background: #fee; padding: 0 1em; margin: 1em 0}}</style>
 </head><body>
 <h1>{title}</h1>
+{warning}
 <p>{len(totals)} students; total score out of {max_total:g}: mean {statistics.fmean(totals):.2f},
 median {statistics.median(totals):.2f} (answers waiting for manual grading count as 0).</p>
 <p><a href="{SIMILARITY}">Which submissions share their code</a> (written by

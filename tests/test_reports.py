@@ -160,6 +160,15 @@ def test_class_summary_writes_a_page_and_two_png_charts(tmp_path):
     assert 'href="similarity.html"' in text
     # test_partial: mean 2.5, two of three with full points
     assert "<td>test_partial</td><td>3</td><td>2.50</td><td>67%</td>" in text
+    assert "Not judged outside the kernel" not in text
+
+
+def test_class_summary_says_loudly_which_cells_were_graded_in_the_kernel(tmp_path):
+    db_url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    make_gradebook(db_url, {"ada": (3.0, 2.0, None)})
+    line = "Hw.ipynb/test_partial: graded in the kernel, not outside it: the solution earns 0 of 3 points there"
+    text = reports.write_class_summary(db_url, "hw", tmp_path / "summary", in_kernel=[line]).read_text()
+    assert '<div class="warning">' in text and f"<li>{line}</li>" in text
 
 
 def test_class_summary_statistics_per_test():

@@ -1,4 +1,5 @@
-"""What a planted bug is: exact text edits of solution cells, and the test cells that must lose points."""
+"""What a planted bug (or honest habit) is: exact text edits of solution cells, cells and files the student
+added, and the test cells that must lose points."""
 import dataclasses
 
 
@@ -11,6 +12,13 @@ class Edit:
 
 
 @dataclasses.dataclass(frozen=True)
+class AddedCell:
+    """A code cell of the student's own (no nbgrader metadata), inserted just before the cell `before`."""
+    before: str
+    source: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Bug:
     """
     A classic mistake planted in an otherwise correct submission.
@@ -19,9 +27,13 @@ class Bug:
     - description: The mistake, in a few words
     - edits: The text edits that plant it
     - affected: Grade ids of the test cells that must lose points; all others keep
-      theirs (empty for a variant that must keep every point)
+      theirs (empty for a variant that must keep every point, such as an honest habit)
+    - added: AddedCell of the student's own
+    - files: (file name, text) pairs submitted beside the notebooks
     """
     student: str
     description: str
     edits: tuple
     affected: frozenset
+    added: tuple = ()
+    files: tuple = ()

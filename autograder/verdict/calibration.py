@@ -32,6 +32,19 @@ class Calibration:
     messages: tuple
 
 
+def kept_calibration(course_dir, assignment):
+    """The Calibration the last run kept for the assignment, or None when none was kept."""
+    kept = _kept_path(course_dir, assignment)
+    if not kept.exists():
+        return None
+    data = json.loads(kept.read_text())
+    return Calibration(frozenset(data["in_kernel"]), tuple(data["messages"]))
+
+
+def _kept_path(course_dir, assignment):
+    return pathlib.Path(course_dir) / "autograded" / f".calibration-{assignment}.json"
+
+
 def calibrate(course_dir, assignment, notebooks, files, *, limits, use_sandbox, python_path):
     """
     Judge the source notebooks and return the Calibration of their test cells.
@@ -44,11 +57,9 @@ def calibrate(course_dir, assignment, notebooks, files, *, limits, use_sandbox, 
     - limits, use_sandbox, python_path: as for run.run_judge
     """
     key = _key(notebooks, files)
-    kept = pathlib.Path(course_dir) / "autograded" / f".calibration-{assignment}.json"
-    if kept.exists():
-        with_key = json.loads(kept.read_text())
-        if with_key.get("key") == key:
-            return Calibration(frozenset(with_key["in_kernel"]), tuple(with_key["messages"]))
+    kept = _kept_path(course_dir, assignment)
+    if kept.exists() and json.loads(kept.read_text()).get("key") == key:
+        return kept_calibration(course_dir, assignment)
     calibration = _judged(notebooks, files, limits=limits, use_sandbox=use_sandbox, python_path=python_path)
     kept.parent.mkdir(parents=True, exist_ok=True)
     kept.write_text(json.dumps({"key": key, "in_kernel": sorted(calibration.in_kernel),
