@@ -65,4 +65,5 @@ def test_a_monkeypatching_cheat_earns_nothing_and_is_flagged(graded):
     assert set(rows["cheat-monkeypatch"].values()) == {0}
     cheat = outcomes["cheat-monkeypatch"]
     assert cheat.status == "flagged"
-    assert any("'out = x @ w + b on a 2 x 3 input': in the kernel ok, outside it FAIL" in m for m in cheat.messages)
+    assert any("'dx, dw and db match the numeric gradients': in the kernel ok, outside it FAIL" in m
+               for m in cheat.messages), cheat.messages
