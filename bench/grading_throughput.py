@@ -7,13 +7,18 @@ Run from the repository root (takes about 20 minutes for 50 submissions on 2 cor
 Both grade the same course: the example submissions (correct, blank, every
 classic bug) copied under new student ids until there are --submissions of
 them. Printed: wall time of each, their ratio (goal: the harness at least 1.8x
-faster with 2 workers on 2 cores), and the harness's overhead per submission
-above bare execution of the same notebooks with nbclient.
+faster with 2 workers on 2 cores), the harness's overhead per submission
+above bare execution of the same notebooks with nbclient, and the cost of the
+verdict outside the kernel (autograder/verdict/) of one correct submission,
+alone (in grading it runs while the notebooks execute).
+
+    .venv/bin/python bench/grading_throughput.py --verdict-only   # that last figure only, for each assignment
 """
 import argparse
 import pathlib
 import resource
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -22,10 +27,14 @@ import nbformat
 from nbclient import NotebookClient
 from nbgrader.utils import setenv
 
-from autograder.course import ASSIGNMENTS, nbgrader, new_course_dir
+from autograder.course import ASSIGNMENTS, REPO_ROOT, nbgrader, new_course_dir
 from autograder.examples import write_submissions
 from autograder.grade import grade_assignment
+from autograder.preprocessors import without_hidden_tests
 from autograder.releases import generate_releases
+from autograder.sandbox import Limits
+from autograder.verdict.run import run_judge
+from autograder.workers import support_python_path
 
 
 
@@ -52,6 +61,28 @@ def bare_seconds(course, assignment, student):
         return time.perf_counter() - start
 
 
+def verdict_seconds(course, assignment, use_sandbox, repeats=3):
+    """
+    Median seconds of the verdict outside the kernel of the correct submission (the source notebooks,
+    solutions in place), alone: the judge's process, its sandboxed drivers and every observe().
+    """
+    source = course / "source" / assignment
+    notebooks = {path.name: nbformat.read(path, as_version=4) for path in sorted(source.glob("*.ipynb"))}
+    times = []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as scratch, setenv(NBGRADER_EXECUTION="autograde"):
+            folder = pathlib.Path(scratch)
+            for path in source.iterdir():
+                if path.is_file() and path.suffix != ".ipynb":
+                    shutil.copy(path, folder)
+            for name, nb in notebooks.items():
+                nbformat.write(without_hidden_tests(nb), folder / name)
+            start = time.perf_counter()
+            run_judge(notebooks, folder, limits=Limits(), use_sandbox=use_sandbox, python_path=support_python_path())
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def cpu_seconds():
     """CPU time this process has used so far (user and system)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -64,7 +95,14 @@ def main(argv=None):
     parser.add_argument("--submissions", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-sandbox", action="store_true")
+    parser.add_argument("--verdict-only", action="store_true")
     args = parser.parse_args(argv)
+    if args.verdict_only:
+        for assignment in ASSIGNMENTS:
+            seconds = verdict_seconds(REPO_ROOT, assignment, not args.no_sandbox)
+            print(f"{assignment}: verdict outside the kernel of the correct submission, alone: {seconds:.2f} s "
+                  f"(median of 3)")
+        return 0
     with tempfile.TemporaryDirectory() as scratch:
         stock_course = make_course(pathlib.Path(scratch) / "stock", args.assignment, args.submissions)
         harness_course = pathlib.Path(scratch) / "harness"
@@ -79,6 +117,7 @@ def main(argv=None):
         grade_assignment(harness_course, args.assignment, workers=args.workers, use_sandbox=not args.no_sandbox,
                          progress=False)
         harness, coordinator = time.perf_counter() - start, cpu_seconds() - coordinator_start
+        verdict = verdict_seconds(stock_course, args.assignment, not args.no_sandbox)
 
     n = args.submissions
     print(f"assignment: {args.assignment}   submissions: {n}   workers: {args.workers}   sandbox: {not args.no_sandbox}")
@@ -89,6 +128,9 @@ def main(argv=None):
           f"{harness * args.workers / n - bare:+.2f} s of worker time")
     print(f"harness coordinator (gradebook reads and writes, nbgrader's sanitizing and saving steps): "
           f"{coordinator / n:.2f} s of CPU per submission, on the same cores as the workers")
+    print(f"verdict outside the kernel of the correct submission, alone: "
+          f"{verdict:.2f} s (median of 3; "
+          f"it runs while the notebooks execute)")
     return 0
 
 
