@@ -16,6 +16,7 @@ the same function next to the student's code:
 A spec is sent pickled: it goes from the trusted process into the sandbox, never back.
 """
 import ast
+import functools
 import types
 
 from assignments.observing import is_value, referenced_names
@@ -95,7 +96,12 @@ class _Shipper:
 
 def _source_of(fn, cell_source):
     """The source of the def or lambda that made fn, without decorators (a lambda in parentheses)."""
-    code = fn.__code__
+    return _source_of_code(fn.__code__, cell_source)
+
+
+@functools.lru_cache(maxsize=4096)
+def _source_of_code(code, cell_source):
+    """_source_of for a code object: the functions a cell makes again and again share theirs."""
     node = _node_of(code, ast.parse(cell_source))
     if isinstance(node, ast.FunctionDef):
         node.decorator_list = []  # @observe: the driver makes the function, the judge calls it
