@@ -1,9 +1,9 @@
 """The harness grades every assignment: each example submission gets the points its bug says, and nothing is flagged.
 
-tests/test_grade.py covers batchnorm and the hostile submissions; here the other
-assignments' examples go through the same harness (sandbox, verdicts outside the
-kernel) and must score as stock nbgrader scores them (tests/test_demo.py), with
-every test cell judged outside the kernel.
+Every assignment's examples go through the harness (sandbox, verdicts outside
+the kernel) and must score as stock nbgrader scores them in the kernel
+(tests/test_demo.py): each bug loses points exactly where the catalog says, in
+and out of the kernel, with every test cell judged outside the kernel.
 """
 import pytest
 
@@ -15,10 +15,9 @@ from autograder.report import score_table
 from conftest import build_course
 
 pytestmark = pytest.mark.e2e
-OTHERS = [assignment for assignment in ASSIGNMENTS if assignment != "batchnorm"]
 
 
-@pytest.mark.parametrize("assignment", OTHERS)
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_every_example_scores_as_its_bug_says_judged_outside_the_kernel(tmp_path, assignment):
     bugs = EXAMPLES[assignment]
     course = build_course(tmp_path / "course", {CORRECT, BLANK, *(bug.student for bug in bugs)}, assignment)
