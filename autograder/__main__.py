@@ -2,7 +2,7 @@
 
   demo        rebuild release/, grade the example submissions with plain nbgrader, print the scores
   release     rebuild release/ from source/
-  grade       grade every submission of an assignment: parallel, sandboxed, trusted verdicts, resumable
+  grade       grade every submission of an assignment: parallel, sandboxed, judged outside the kernel, resumable
   check       a student's self-check: run a notebook's visible tests and print a score per test
   similarity  which submissions share their code: pairs ranked, side by side, in reports/<assignment>/similarity.html
 """

@@ -34,7 +34,7 @@ the run and back to its owner after.
 
 After a run the workdir holds only regular files and folders: the links, FIFOs
 and sockets the run left there are deleted, so that a host reading a file there
-(the trusted verdict's answer) never reads through one to a host file.
+(a file the harness reads after the run) never reads through one to a host file.
 
 `sandbox=False` runs the same command without bwrap: an explicit opt-out for
 machines without it. The wall clock, cell timeouts, output, address-space and
