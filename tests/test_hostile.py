@@ -255,7 +255,7 @@ EXPECTED = {
     "fork-and-allocate": ({"problems"}, 0, "out of memory"),
     "many-big-files": ({"graded", "problems"}, 0, None),
     "million-empty-files": ({"graded", "problems"}, 0, None),
-    "forged-driver-answers": ({"flagged"}, 0, "disagree on"),
+    "forged-driver-answers": ({"flagged"}, "full-1", "disagree on"),  # the forging cell is skipped: q1 lost
 }
 
 
