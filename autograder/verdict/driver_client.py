@@ -137,6 +137,11 @@ class NotebookDriver:
             self._ran = []
             self._stack = contextlib.ExitStack()
             command = [sys.executable, str(DRIVER_IN_SANDBOX), self.notebook]
-            self._process_handle, _ = self._stack.enter_context(
-                sandbox.sandboxed_process(command, self.workdir, **self.options))
+            try:
+                self._process_handle, _ = self._stack.enter_context(
+                    sandbox.sandboxed_process(command, self.workdir, **self.options))
+            except OSError as error:  # e.g. the submission's files left no room for the sandbox's /tmp
+                self.close()
+                raise StudentCodeError(f"the sandbox for your code could not start ({error.strerror or error})") \
+                    from None
         return self._process_handle
