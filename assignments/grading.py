@@ -23,7 +23,7 @@ import warnings
 
 import numpy as np
 
-from .observing import observe  # noqa: F401 (test cells import it from here with the Rubric)
+from .observing import hidden_seed, observe  # noqa: F401 (test cells import them from here with the Rubric)
 
 
 class Rubric:
@@ -71,6 +71,14 @@ class Rubric:
         earned = round(self.points * passed / total, 2)
         print(f"score: {earned:g} / {self.points:g}")
         return earned
+
+
+def hidden_rng(k):
+    """
+    The random generator of a hidden check's inputs: np.random.default_rng(hidden_seed(k)),
+    that is default_rng(k) in the kernel and a generator seeded from the course's secret outside it.
+    """
+    return np.random.default_rng(hidden_seed(k))
 
 
 def expect_close(actual, expected, tol, what):

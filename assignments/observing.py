@@ -42,11 +42,13 @@ anything a check relies on (what the student's code prints is discarded
 outside the kernel).
 """
 import copy
+import hashlib
 import types
 
 from . import plain_data
 
-_judge = None  # set by the out-of-kernel grader: judge(fn) observes fn in the sandbox
+_judge = None   # set by the out-of-kernel grader: judge(fn) observes fn in the sandbox
+_secret = None  # set by the out-of-kernel grader: the course's secret, which hidden_seed mixes in
 
 
 def observe(fn):
@@ -66,6 +68,18 @@ def observe(fn):
 def judging():
     """True in the out-of-kernel grader's trusted process, where the student's code is not loaded."""
     return _judge is not None
+
+
+def hidden_seed(k):
+    """
+    The seed of a hidden check's random inputs: k itself in the student's kernel
+    (`nbgrader autograde` included); in the grader's trusted process, a number made
+    from k and the course's secret, so that nobody can know the inputs in advance,
+    the same on every regrade of the course and different in another course.
+    """
+    if _secret is None:
+        return k
+    return int.from_bytes(hashlib.sha256(f"{_secret}/{k}".encode()).digest()[:8], "little")
 
 
 def referenced_names(code):

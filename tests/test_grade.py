@@ -15,6 +15,7 @@ from autograder import cgroups, scratch
 from autograder.__main__ import main
 from autograder.bug_catalog import EXAMPLES
 from autograder.course import new_course_dir
+from autograder.course_secret import course_secret
 from autograder.examples import BLANK, CORRECT, example_notebooks
 from autograder.grade import grade_assignment, read_marker
 from autograder.gradebook import integrity_problems
@@ -197,6 +198,10 @@ def test_a_zip_of_lms_downloads_is_collected_and_graded(tmp_path):
     assert read_marker(course, ASSIGNMENT, "annsmith")["status"] == "graded"
     assert (course / "feedback" / "annsmith" / ASSIGNMENT / "results.json").exists()
     assert (course / "reports" / ASSIGNMENT / "summary.html").exists()
+    secret = course_secret(course).encode()
+    for path in [course / "grades.csv", *(course / "reports").rglob("*"), *(course / "feedback").rglob("*"),
+                 *(course / "autograded").rglob("*")]:
+        assert not path.is_file() or secret not in path.read_bytes(), f"the course secret is in {path}"
 
 
 def test_cli_errors_are_one_line(course, tmp_path, capsys):

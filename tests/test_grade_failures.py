@@ -54,7 +54,7 @@ def run(tmp_path, monkeypatch):
     monkeypatch.setattr(grade, "worker_pool", pool)
     return grade._Run(tmp_path, "hw", config=None, db_url=f"sqlite:///{tmp_path / 'gradebook.db'}", expected={},
                       blanks={}, course_files={}, limits=Limits(), use_sandbox=True, max_submission_bytes=1,
-                      calibration=Calibration(frozenset(), ()))
+                      calibration=Calibration(frozenset(), ()), secret="s")
 
 
 def grade_all(run, students):

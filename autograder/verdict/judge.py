@@ -14,7 +14,8 @@ Each test cell's printed text and its last expression (the points, read by
 nbgrader as it reads a kernel's) become the cell's outputs, as a kernel's would
 be, so that nbgrader saves the grade from them. REQUEST.json holds
 {"notebooks": {file name: notebook JSON}, "workdir", "limits": sandbox.Limits
-fields, "sandbox": bool, "python_path": [folders], "private_tmp": folder or null};
+fields, "sandbox": bool, "python_path": [folders], "private_tmp": folder or null,
+"secret": the course's secret or null};
 RESULT.json gets {file name: {"cells": {grade id: [nbformat output, ...]},
 "notes": [line, ...]}}.
 """
@@ -149,6 +150,7 @@ def _rebuilt_error(reply):
 
 def main(argv):
     request = json.loads(pathlib.Path(argv[1]).read_text())
+    observing._secret = request["secret"]  # this process only: hidden_seed() mixes it in
     result = {}
     for name, text in request["notebooks"].items():
         result[name] = judge_notebook(

@@ -16,7 +16,7 @@ class JudgeFailed(Exception):
     """The judge itself did not finish (a fault of the grader or the course, not of the student)."""
 
 
-def run_judge(notebooks, workdir, *, limits, use_sandbox, python_path, private_tmp=None):
+def run_judge(notebooks, workdir, *, limits, use_sandbox, python_path, private_tmp=None, secret=None):
     """
     The out-of-kernel verdict of a submission.
 
@@ -25,6 +25,7 @@ def run_judge(notebooks, workdir, *, limits, use_sandbox, python_path, private_t
     - workdir: Folder holding the submission's files as the student's code may see them (its
       notebooks with hidden tests removed): the sandboxed drivers run there
     - limits, use_sandbox, python_path, private_tmp: as for sandbox.sandboxed_process
+    - secret: The course's secret (course_secret.py), which seeds the hidden checks; None: their own seeds
 
     Returns {file name: {"cells": {grade id: [nbformat output dicts]}, "notes": [line, ...]}}.
     Raises JudgeFailed with the judge's last words.
@@ -34,7 +35,7 @@ def run_judge(notebooks, workdir, *, limits, use_sandbox, python_path, private_t
         request = {"notebooks": {name: nbformat.writes(nb) for name, nb in notebooks.items()},
                    "workdir": str(workdir), "limits": dataclasses.asdict(limits),
                    "sandbox": use_sandbox, "python_path": [str(p) for p in python_path],
-                   "private_tmp": None if private_tmp is None else str(private_tmp)}
+                   "private_tmp": None if private_tmp is None else str(private_tmp), "secret": secret}
         (folder / "request.json").write_text(json.dumps(request))
         (folder / "cwd").mkdir()
         seconds = limits.notebook_timeout * max(1, len(notebooks)) + MARGIN_SECONDS
