@@ -47,3 +47,12 @@ c.Execute.timeout = 120
 # `python -m autograder similarity`: the similarity from which a pair of submissions is flagged, the
 # share of one's fingerprinted code found in the other (--threshold overrides it for one run).
 c.Similarity.threshold = 0.5
+
+# `python -m autograder grade`: library functions an assignment's answers may not call (dotted names). A
+# submission that calls or imports one is flagged for review, and the feedback of the test cell that caught it
+# says which (autograder/verdict/shortcuts.py).
+c.Shortcuts.flagged_calls = {
+    "torch_batchnorm": ["torch.nn.functional.batch_norm", "torch.batch_norm", "torch.native_batch_norm",
+                        "torch.nn.BatchNorm1d", "torch.nn.BatchNorm2d", "torch.nn.BatchNorm3d",
+                        "torch.nn.modules.batchnorm._BatchNorm"],
+}

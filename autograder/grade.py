@@ -220,7 +220,8 @@ def _prepare(run, student):
             notebooks[name] = nbformat.writes(sanitize(blank, name))
     job = {"student": student, "assignment": run.assignment, "notebooks": notebooks, "files": files,
            "in_kernel": sorted(run.calibration.in_kernel), "limits": limits_dict(run.limits),
-           "sandbox": run.use_sandbox, "secret": run.secret}
+           "sandbox": run.use_sandbox, "secret": run.secret,
+           "flagged_calls": run.config.get("Shortcuts", {}).get("flagged_calls", {}).get(run.assignment, [])}
     return job, submission.problems
 
 
@@ -228,7 +229,7 @@ def _record(run, result, problems):
     """Save one result: grades (from the judged outputs), flags, autograded notebooks, then the marker."""
     student, db_url, assignment = result["student"], run.db_url, run.assignment
     messages = list(problems) + list(run.calibration.messages)
-    flagged = []
+    flagged, shortcuts = [], []
     for name, text in result["executed"].items():
         status, message = result["status"][name]
         if status != "ok":
@@ -236,14 +237,17 @@ def _record(run, result, problems):
         nb = gradebook.save_grades(nbformat.reads(text, as_version=4), config=run.config, db_url=db_url,
                                    assignment=assignment, student=student, notebook=name)
         flagged += [f"{name}/{grade_id}: {line}" for grade_id, line in result["differences"][name]]
+        shortcuts += [f"{name}/{line}" for line in result["shortcuts"][name]]
         _write_atomically(_out_dir(run, student) / name, nbformat.writes(nb))
     if result["judge_error"]:
         messages.append(f"no verdict outside the kernel ({result['judge_error']}): the test cells ran without "
                         f"their hidden tests; regrade this student with --force")
     if flagged:
         messages.append("review: the kernel and the verdict outside it disagree on " + "; ".join(flagged))
+    if shortcuts:
+        messages.append("review: a library function this assignment's answers may not use: " + "; ".join(shortcuts))
     failed = not result["executed"] or result["judge_error"]
-    status = "flagged" if flagged else "failed" if failed else "problems" if messages else "graded"
+    status = "flagged" if flagged or shortcuts else "failed" if failed else "problems" if messages else "graded"
     return _mark_done(run, Outcome(student, status, messages, _total(db_url, assignment, student)),
                       seconds=result["seconds"], notes=result["notes"])
 

@@ -32,6 +32,7 @@ from .kernel_run import execute_notebook
 from .preprocessors import without_hidden_tests
 from .verdict.merge import merge_verdict
 from .verdict.run import JudgeFailed, run_judge
+from .verdict.shortcuts import shortcut_lines
 
 
 def support_python_path():
@@ -53,16 +54,18 @@ def run_job(job):
     - limits: dict of sandbox.Limits fields
     - sandbox: bool, False only when the instructor passed --no-sandbox
     - secret: the course's secret, which seeds the hidden checks outside the kernel
+    - flagged_calls: dotted names of library functions the answers may not call (verdict/shortcuts.py)
 
     Returns a dict: student, executed {name: notebook JSON, the judge's outputs in its judged
     test cells}, status {name: (status, message)}, seconds {name: float},
-    differences {name: [(grade id, line)]}, notes {name: [line]}, judge_error (a message or None).
+    differences {name: [(grade id, line)]}, notes {name: [line]}, shortcuts {name: [line]}, judge_error
+    (a message or None).
     """
     limits = sandbox.Limits(**job["limits"])
     complete = {name: nbformat.reads(text, as_version=4) for name, text in job["notebooks"].items()}
     visible = {name: without_hidden_tests(nb, keep=set(job["in_kernel"])) for name, nb in complete.items()}
     result = {"student": job["student"], "executed": {}, "status": {}, "seconds": {}, "differences": {},
-              "notes": {}, "judge_error": None}
+              "notes": {}, "shortcuts": {}, "judge_error": None}
     # as `nbgrader autograde` does: notebooks may shorten their work while graded (set for the
     # whole job, before the judge's thread starts, so that no thread sees os.environ change)
     with scratch.scratch_folder(size_mb=limits.disk_mb, max_files=limits.max_files) as space, \
@@ -75,7 +78,7 @@ def run_job(job):
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as judge_thread:
             judged = judge_thread.submit(run_judge, complete, judge_dir, limits=limits, use_sandbox=job["sandbox"],
                                          python_path=support_python_path(), private_tmp=private_tmp,
-                                         secret=job["secret"])
+                                         secret=job["secret"], flagged_calls=job["flagged_calls"])
             executed = {}
             for name, nb in visible.items():
                 run = execute_notebook(nb, kernel_dir, limits=limits, sandbox=job["sandbox"],
@@ -88,9 +91,10 @@ def run_job(job):
             except JudgeFailed as error:
                 verdicts, result["judge_error"] = {}, str(error)
     for name, nb in executed.items():
-        verdict = verdicts.get(name, {"cells": {}, "notes": []})
+        verdict = verdicts.get(name, {"cells": {}, "notes": [], "shortcuts": {}, "static_shortcuts": []})
         result["differences"][name] = merge_verdict(nb, complete[name], verdict["cells"], set(job["in_kernel"]))
         result["notes"][name] = verdict["notes"]
+        result["shortcuts"][name] = shortcut_lines(verdict)
         result["executed"][name] = nbformat.writes(nb)
     return result
 

@@ -1,6 +1,6 @@
 """The student's side of an out-of-kernel verdict: run the student's cells, then observe them on request.
 
-    python driver.py NOTEBOOK
+    python driver.py NOTEBOOK [WATCHED]
 
 The judge (judge.py) starts this script in a sandbox, in a folder holding the
 submission's files, one process per notebook. It imports only the standard
@@ -20,6 +20,11 @@ trusted judge); a reply is JSON (the judge trusts nothing in it):
   set the random states, call it. Reply {"ok": true, "value": JSON text of
   plain_data, "rng": JSON text of plain_data} or {"ok": false, "type": name,
   "builtin": bool, "message": text, "rng": ...}.
+
+WATCHED is a JSON list of dotted names of library functions and classes the
+assignment's answers may not use (shortcuts.py): they are wrapped before any
+cell runs, and every reply says which of them were called while it was
+prepared ("called": [name, ...]).
 
 What the student's code prints is discarded: stdout and stdin are moved to
 private descriptors before any cell runs.
@@ -43,6 +48,7 @@ def main(argv):
     from assignments.notebook_cells import CellRunner, read_cells
 
     cells = read_cells(argv[1])
+    watcher = _Watcher(json.loads(argv[2]) if len(argv) > 2 else [])
     namespace = {}
     runner = CellRunner(namespace, argv[1])
     while True:
@@ -56,6 +62,7 @@ def main(argv):
             runner.notes = []
         else:
             reply = _observe(request, namespace, np, plain_data)
+        reply["called"] = watcher.take()
         payload = json.dumps(reply).encode()
         replies.write(struct.pack(">Q", len(payload)) + payload)
         replies.flush()
@@ -91,6 +98,45 @@ def _observe(request, namespace, np, plain_data):
     state = {"numpy": np.random.get_state(), "torch": torch.get_rng_state() if torch is not None else None}
     reply["rng"] = plain_data.encode(state)
     return reply
+
+
+class _Watcher:
+    """Wraps the watched library functions (and the forward of watched classes) to record their calls."""
+
+    def __init__(self, names):
+        self.called = set()
+        for name in names:
+            owner, attribute = _owner_of(name)
+            target = getattr(owner, attribute, None) if owner is not None else None
+            if isinstance(target, type) and callable(getattr(target, "forward", None)):
+                target.forward = self._recording(name, target.forward)
+            elif callable(target):
+                setattr(owner, attribute, self._recording(name, target))
+
+    def _recording(self, name, function):
+        def recorded(*args, **kwargs):
+            self.called.add(name)
+            return function(*args, **kwargs)
+        return recorded
+
+    def take(self):
+        """The names called since the last take(), sorted."""
+        called, self.called = sorted(self.called), set()
+        return called
+
+
+def _owner_of(name):
+    """(the module or class holding the last part of a dotted name, that part); (None, part) if not importable."""
+    parts = name.split(".")
+    for split in range(len(parts) - 1, 0, -1):
+        try:
+            owner = importlib.import_module(".".join(parts[:split]))
+        except ImportError:
+            continue
+        for part in parts[split:-1]:
+            owner = getattr(owner, part, None)
+        return owner, parts[-1]
+    return None, parts[-1]
 
 
 class _Maker:

@@ -41,11 +41,14 @@ class NotebookDriver:
     - cells: Indices of the code cells the driver runs before test cells (notebook_cells.student_code_cells)
     - workdir: Folder holding the submission's files; the driver's working directory
     - limits, use_sandbox, python_path, private_tmp: as for sandbox.sandboxed_process
+    - watched: Dotted names of library functions the answers may not call (shortcuts.py)
     """
 
-    def __init__(self, notebook, cells, workdir, *, limits, use_sandbox, python_path, private_tmp):
+    def __init__(self, notebook, cells, workdir, *, limits, use_sandbox, python_path, private_tmp, watched=()):
         self.notebook = notebook
         self.cells = list(cells)
+        self.watched = list(watched)
+        self.called = set()    # watched names the student's code called, until the judge takes them
         self.workdir = workdir
         self.options = {"limits": limits, "sandbox": use_sandbox, "python_path": python_path,
                         "private_tmp": private_tmp, "files": ((DRIVER, DRIVER_IN_SANDBOX),),
@@ -56,6 +59,11 @@ class NotebookDriver:
         self._ran = []         # cells the running driver has run
         self._hung = set()     # cells that ran out of time: not run again
         self._starts = 0
+
+    def take_called(self):
+        """The watched names called since the last take_called(), sorted."""
+        called, self.called = sorted(self.called), set()
+        return called
 
     def close(self):
         if self._stack is not None:
@@ -106,6 +114,7 @@ class NotebookDriver:
             reply = json.loads(self._read(process, size))
             if not isinstance(reply, dict):
                 raise ValueError("not a dict")
+            self.called.update(name for name in reply.get("called", ()) if name in self.watched)
             return reply
         except StudentCodeError:
             self.close()
@@ -136,7 +145,7 @@ class NotebookDriver:
             self._starts += 1
             self._ran = []
             self._stack = contextlib.ExitStack()
-            command = [sys.executable, str(DRIVER_IN_SANDBOX), self.notebook]
+            command = [sys.executable, str(DRIVER_IN_SANDBOX), self.notebook, json.dumps(self.watched)]
             try:
                 self._process_handle, _ = self._stack.enter_context(
                     sandbox.sandboxed_process(command, self.workdir, **self.options))

@@ -15,9 +15,8 @@ nbgrader as it reads a kernel's) become the cell's outputs, as a kernel's would
 be, so that nbgrader saves the grade from them. REQUEST.json holds
 {"notebooks": {file name: notebook JSON}, "workdir", "limits": sandbox.Limits
 fields, "sandbox": bool, "python_path": [folders], "private_tmp": folder or null,
-"secret": the course's secret or null};
-RESULT.json gets {file name: {"cells": {grade id: [nbformat output, ...]},
-"notes": [line, ...]}}.
+"secret": the course's secret or null, "flagged_calls": [dotted name, ...]};
+RESULT.json gets {file name: what judge_notebook returns}.
 """
 import ast
 import builtins
@@ -37,9 +36,10 @@ from assignments.notebook_cells import (CellRunner, cells_of, is_skipped, is_tes
 from ..sandbox import Limits
 from .driver_client import NotebookDriver
 from .shipping import StudentName, function_spec
+from .shortcuts import static_uses
 
 
-def judge_notebook(cells, name, *, workdir, limits, use_sandbox, python_path, private_tmp):
+def judge_notebook(cells, name, *, workdir, limits, use_sandbox, python_path, private_tmp, flagged_calls=()):
     """
     Run one notebook's instructor cells with its student code observed in a sandbox.
 
@@ -48,16 +48,19 @@ def judge_notebook(cells, name, *, workdir, limits, use_sandbox, python_path, pr
       hidden tests included)
     - name: Its file name in workdir
     - workdir, limits, use_sandbox, python_path, private_tmp: where and how the driver runs
+    - flagged_calls: Dotted names of library functions the answers may not call (shortcuts.py)
 
-    Returns {"cells": {grade id: [nbformat output dicts]}, "notes": [line, ...]}.
+    Returns {"cells": {grade id: [nbformat output dicts]}, "notes": [line, ...],
+    "shortcuts": {grade id: [flagged name, ...]}, "static_shortcuts": [flagged name, ...]}: the names
+    the student's code called while a test cell observed it, and those its cells refer to.
     """
     code_cells = {id(cell): index for index, cell in enumerate(cells)}
     driver = NotebookDriver(name, [code_cells[id(cell)] for cell in student_code_cells(cells)], workdir,
                             limits=limits, use_sandbox=use_sandbox, python_path=python_path,
-                            private_tmp=private_tmp)
+                            private_tmp=private_tmp, watched=flagged_calls)
     namespace = {}
     runner = CellRunner(namespace, f"judge {name}")
-    outputs = {}
+    outputs, shortcuts = {}, {}
     try:
         for index, cell in enumerate(cells):
             if cell["cell_type"] != "code" or is_skipped(cell):
@@ -66,7 +69,14 @@ def judge_notebook(cells, name, *, workdir, limits, use_sandbox, python_path, pr
                 _stand_in_for_student_names(namespace, cell["source"])
             if is_test_cell(cell):
                 observing._judge = _Observer(namespace, runner, driver, index)
-                outputs[nbgrader_meta(cell).get("grade_id", str(index))] = _judged_outputs(runner, cell, index)
+                grade_id = nbgrader_meta(cell).get("grade_id", str(index))
+                outputs[grade_id] = _judged_outputs(runner, cell, index)
+                called = driver.take_called()
+                if called:
+                    shortcuts[grade_id] = called
+                    outputs[grade_id].insert(0, {"output_type": "stream", "name": "stdout", "text": (
+                        f"FLAG  your code called {', '.join(called)}, which this assignment's answers may not use: "
+                        f"the instructor will review this cell\n")})
             elif _is_instructor_cell(cell):
                 observing._judge = _Observer(namespace, runner, driver, index)
                 with contextlib.redirect_stdout(io.StringIO()):
@@ -74,7 +84,10 @@ def judge_notebook(cells, name, *, workdir, limits, use_sandbox, python_path, pr
     finally:
         observing._judge = None
         driver.close()
-    return {"cells": outputs, "notes": driver.notes + runner.notes}
+    student = [cell["source"] for cell in student_code_cells(cells) if not _is_instructor_cell(cell)]
+    setup = [cell["source"] for cell in cells if _is_instructor_cell(cell)]
+    return {"cells": outputs, "notes": driver.notes + runner.notes, "shortcuts": shortcuts,
+            "static_shortcuts": static_uses(student, flagged_calls, setup)}
 
 
 def _stand_in_for_student_names(namespace, source):
@@ -156,7 +169,8 @@ def main(argv):
         result[name] = judge_notebook(
             cells_of(json.loads(text)), name, workdir=pathlib.Path(request["workdir"]),
             limits=Limits(**request["limits"]), use_sandbox=request["sandbox"],
-            python_path=tuple(request["python_path"]), private_tmp=request["private_tmp"])
+            python_path=tuple(request["python_path"]), private_tmp=request["private_tmp"],
+            flagged_calls=request["flagged_calls"])
     pathlib.Path(argv[2]).write_text(json.dumps(result))
     return 0
 

@@ -16,7 +16,8 @@ class JudgeFailed(Exception):
     """The judge itself did not finish (a fault of the grader or the course, not of the student)."""
 
 
-def run_judge(notebooks, workdir, *, limits, use_sandbox, python_path, private_tmp=None, secret=None):
+def run_judge(notebooks, workdir, *, limits, use_sandbox, python_path, private_tmp=None, secret=None,
+              flagged_calls=()):
     """
     The out-of-kernel verdict of a submission.
 
@@ -26,8 +27,9 @@ def run_judge(notebooks, workdir, *, limits, use_sandbox, python_path, private_t
       notebooks with hidden tests removed): the sandboxed drivers run there
     - limits, use_sandbox, python_path, private_tmp: as for sandbox.sandboxed_process
     - secret: The course's secret (course_secret.py), which seeds the hidden checks; None: their own seeds
+    - flagged_calls: Dotted names of library functions the answers may not call (shortcuts.py)
 
-    Returns {file name: {"cells": {grade id: [nbformat output dicts]}, "notes": [line, ...]}}.
+    Returns {file name: judge.judge_notebook's result}.
     Raises JudgeFailed with the judge's last words.
     """
     with tempfile.TemporaryDirectory(prefix="judge-") as folder:
@@ -35,7 +37,8 @@ def run_judge(notebooks, workdir, *, limits, use_sandbox, python_path, private_t
         request = {"notebooks": {name: nbformat.writes(nb) for name, nb in notebooks.items()},
                    "workdir": str(workdir), "limits": dataclasses.asdict(limits),
                    "sandbox": use_sandbox, "python_path": [str(p) for p in python_path],
-                   "private_tmp": None if private_tmp is None else str(private_tmp), "secret": secret}
+                   "private_tmp": None if private_tmp is None else str(private_tmp), "secret": secret,
+                   "flagged_calls": list(flagged_calls)}
         (folder / "request.json").write_text(json.dumps(request))
         (folder / "cwd").mkdir()
         seconds = limits.notebook_timeout * max(1, len(notebooks)) + MARGIN_SECONDS
