@@ -11,6 +11,7 @@ from autograder.__main__ import main
 from autograder.bug_catalog import Bug, Edit
 from autograder.examples import BLANK, CORRECT, write_submissions
 from autograder.grade import read_marker
+from autograder.report import score_table
 from autograder.sandbox import Limits
 from autograder.verdict.judge import judge_notebook
 from autograder.verdict.shortcuts import static_uses
@@ -88,3 +89,34 @@ def test_the_harness_flags_a_module_that_calls_pytorchs_batch_norm_and_says_so_i
     assert any("may not use" in m and "torch.nn.functional.batch_norm" in m for m in shortcut["messages"])
     feedback = next((course / "feedback" / SHORTCUT.student / assignment).glob("*.html")).read_text()
     assert "FLAG  your code called" in feedback and "torch.nn.functional.batch_norm" in feedback
+
+
+AUTOGRAD = Bug("shortcut-autograd-backward", "batchnorm_backward hands the gradients to PyTorch's autograd",
+               (Edit("batchnorm_backward", "    x, mu, std, gamma = cache\n",
+                     "    x, mu, std, gamma = cache\n"
+                     "    import torch\n"
+                     "    x_t = torch.tensor(x, requires_grad=True)\n"
+                     "    gamma_t = torch.tensor(gamma, requires_grad=True)\n"
+                     "    beta_t = torch.zeros_like(gamma_t, requires_grad=True)\n"
+                     "    eps = torch.tensor(std ** 2 - x.var(axis=0))\n"
+                     "    out = gamma_t * (x_t - x_t.mean(0)) / torch.sqrt(x_t.var(0, unbiased=False) + eps) + beta_t\n"
+                     "    out.backward(torch.tensor(dout))\n"
+                     "    return x_t.grad.numpy(), gamma_t.grad.numpy(), beta_t.grad.numpy()\n"),),
+               frozenset({"test_backward", "test_backward_alt"}))
+
+
+@pytest.mark.e2e
+def test_a_numpy_assignments_sandbox_has_no_pytorch_so_autograd_earns_nothing(tmp_path):
+    assignment = "batchnorm"
+    course = build_course(tmp_path / "course", set(), assignment)
+    write_submissions(course, assignment, (AUTOGRAD,))
+    shutil.rmtree(course / "submitted" / BLANK)
+    assert main(["grade", assignment, "--course-dir", str(course), "--workers", "2"]) == 0
+    correct, autograd = (read_marker(course, assignment, student) for student in (CORRECT, AUTOGRAD.student))
+    assert correct["status"] == "graded", correct["messages"]
+    assert autograd["status"] == "flagged"
+    assert any("test_backward" in m and "in the kernel ok, outside it FAIL" in m for m in autograd["messages"])
+    tests, rows = score_table(f"sqlite:///{course / 'gradebook.db'}", assignment)
+    assert rows[AUTOGRAD.student]["test_backward"] == 0
+    feedback = (course / "feedback" / AUTOGRAD.student / assignment / "BatchNormalization.html").read_text()
+    assert "No module named" in feedback and "torch" in feedback
