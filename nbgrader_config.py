@@ -47,3 +47,10 @@ c.Execute.timeout = 120
 # `python -m autograder similarity`: the similarity from which a pair of submissions is flagged, the
 # share of one's fingerprinted code found in the other (--threshold overrides it for one run).
 c.Similarity.threshold = 0.5
+
+# Libraries an assignment's answers may not use, by assignment id: `python -m autograder grade` hides them from
+# the sandboxes that run a submission (`import torch` there raises ModuleNotFoundError). Top-level import names.
+c.Shortcuts.hidden_libraries = {
+    "batchnorm": ["torch", "jax", "tensorflow"],
+    "mlp_batchnorm": ["torch", "jax", "tensorflow"],
+}

@@ -36,6 +36,7 @@ from tqdm.auto import tqdm
 
 from . import gradebook, sandbox, submissions
 from .course import CourseError
+from .shortcuts import hidden_libraries
 from .structure import restore_structure
 from .verdict.calibration import Calibration, calibrate
 from .workers import limits_dict, remove_leftovers, support_python_path, unenforced_caps, worker_pool
@@ -68,6 +69,7 @@ class _Run:
     use_sandbox: bool
     max_submission_bytes: int
     calibration: Calibration
+    hidden_libraries: tuple = ()  # import names the sandboxes hide: the course config's c.Shortcuts.hidden_libraries
 
 
 def grade_assignment(course_dir, assignment, *, students=None, workers=None, scheduler=None, db_url=None,
@@ -105,11 +107,12 @@ def grade_assignment(course_dir, assignment, *, students=None, workers=None, sch
     gradebook.check_reachable(db_url)
     expected = gradebook.assignment_notebooks(db_url, assignment)
     blanks, course_files = _course_files(course_dir, assignment, config, expected)
-    calibration = _calibrate(course_dir, assignment, expected, course_files, limits, use_sandbox)
+    hidden = hidden_libraries(config, assignment)
+    calibration = _calibrate(course_dir, assignment, expected, course_files, limits, use_sandbox, hidden)
     for line in calibration.messages:
         print(f"warning: {line}", file=sys.stderr)
     run = _Run(course_dir, assignment, config, db_url, expected, blanks, course_files, limits, use_sandbox,
-               max_submission_mb * submissions.MIB, calibration)
+               max_submission_mb * submissions.MIB, calibration, hidden)
     pending = [s for s in submissions.find_students(course_dir, assignment, students)
                if force or not _is_done(course_dir, assignment, s)]
     outcomes = []
@@ -141,7 +144,7 @@ def _course_files(course_dir, assignment, config, expected):
     return blanks, files
 
 
-def _calibrate(course_dir, assignment, expected, course_files, limits, use_sandbox):
+def _calibrate(course_dir, assignment, expected, course_files, limits, use_sandbox, hidden):
     """The Calibration of the assignment's test cells; raises CourseError when a source notebook is unreadable."""
     source = course_dir / "source" / assignment
     try:
@@ -149,7 +152,7 @@ def _calibrate(course_dir, assignment, expected, course_files, limits, use_sandb
     except (OSError, ValueError) as error:
         raise CourseError(f"the source of {assignment!r} in {source} cannot be read ({error})") from None
     return calibrate(course_dir, assignment, notebooks, course_files, limits=limits, use_sandbox=use_sandbox,
-                     python_path=support_python_path())
+                     python_path=support_python_path(), hidden_libraries=hidden)
 
 
 def _grade_all(run, students, done, **pool):
@@ -217,7 +220,7 @@ def _prepare(run, student):
             notebooks[name] = nbformat.writes(sanitize(blank, name))
     job = {"student": student, "assignment": run.assignment, "notebooks": notebooks, "files": files,
            "in_kernel": sorted(run.calibration.in_kernel), "limits": limits_dict(run.limits),
-           "sandbox": run.use_sandbox}
+           "sandbox": run.use_sandbox, "hidden_libraries": list(run.hidden_libraries)}
     return job, submission.problems
 
 

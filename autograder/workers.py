@@ -52,6 +52,7 @@ def run_job(job):
       keep their hidden tests there; every other test cell runs there without them
     - limits: dict of sandbox.Limits fields
     - sandbox: bool, False only when the instructor passed --no-sandbox
+    - hidden_libraries: import names of the libraries the assignment's sandboxes hide (shortcuts.hidden_libraries)
 
     Returns a dict: student, executed {name: notebook JSON, the judge's outputs in its judged
     test cells}, status {name: (status, message)}, seconds {name: float},
@@ -73,11 +74,13 @@ def run_job(job):
         # execute, filling the moments a notebook's run waits instead of adding its time after them.
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as judge_thread:
             judged = judge_thread.submit(run_judge, complete, judge_dir, limits=limits, use_sandbox=job["sandbox"],
-                                         python_path=support_python_path(), private_tmp=private_tmp)
+                                         python_path=support_python_path(), private_tmp=private_tmp,
+                                         hidden_libraries=job["hidden_libraries"])
             executed = {}
             for name, nb in visible.items():
                 run = execute_notebook(nb, kernel_dir, limits=limits, sandbox=job["sandbox"],
-                                               python_path=support_python_path(), private_tmp=private_tmp)
+                                       python_path=support_python_path(), private_tmp=private_tmp,
+                                       hidden_libraries=job["hidden_libraries"])
                 executed[name] = run.notebook
                 result["status"][name] = (run.status, run.message)
                 result["seconds"][name] = run.seconds

@@ -14,7 +14,8 @@ Each test cell's printed text and its last expression (the points, read by
 nbgrader as it reads a kernel's) become the cell's outputs, as a kernel's would
 be, so that nbgrader saves the grade from them. REQUEST.json holds
 {"notebooks": {file name: notebook JSON}, "workdir", "limits": sandbox.Limits
-fields, "sandbox": bool, "python_path": [folders], "private_tmp": folder or null};
+fields, "sandbox": bool, "python_path": [folders], "private_tmp": folder or null,
+"hidden_libraries": [import name]};
 RESULT.json gets {file name: {"cells": {grade id: [nbformat output, ...]},
 "notes": [line, ...]}}.
 """
@@ -38,7 +39,7 @@ from .driver_client import NotebookDriver
 from .shipping import StudentName, function_spec
 
 
-def judge_notebook(cells, name, *, workdir, limits, use_sandbox, python_path, private_tmp):
+def judge_notebook(cells, name, *, workdir, limits, use_sandbox, python_path, private_tmp, hidden_libraries=()):
     """
     Run one notebook's instructor cells with its student code observed in a sandbox.
 
@@ -46,14 +47,14 @@ def judge_notebook(cells, name, *, workdir, limits, use_sandbox, python_path, pr
     - cells: The submission's cells (notebook_cells.cells_of: instructor cells restored by nbgrader,
       hidden tests included)
     - name: Its file name in workdir
-    - workdir, limits, use_sandbox, python_path, private_tmp: where and how the driver runs
+    - workdir, limits, use_sandbox, python_path, private_tmp, hidden_libraries: where and how the driver runs
 
     Returns {"cells": {grade id: [nbformat output dicts]}, "notes": [line, ...]}.
     """
     code_cells = {id(cell): index for index, cell in enumerate(cells)}
     driver = NotebookDriver(name, [code_cells[id(cell)] for cell in student_code_cells(cells)], workdir,
                             limits=limits, use_sandbox=use_sandbox, python_path=python_path,
-                            private_tmp=private_tmp)
+                            private_tmp=private_tmp, hidden_libraries=hidden_libraries)
     namespace = {}
     runner = CellRunner(namespace, f"judge {name}")
     outputs = {}
@@ -154,7 +155,8 @@ def main(argv):
         result[name] = judge_notebook(
             cells_of(json.loads(text)), name, workdir=pathlib.Path(request["workdir"]),
             limits=Limits(**request["limits"]), use_sandbox=request["sandbox"],
-            python_path=tuple(request["python_path"]), private_tmp=request["private_tmp"])
+            python_path=tuple(request["python_path"]), private_tmp=request["private_tmp"],
+            hidden_libraries=tuple(request["hidden_libraries"]))
     pathlib.Path(argv[2]).write_text(json.dumps(result))
     return 0
 

@@ -16,7 +16,7 @@ class JudgeFailed(Exception):
     """The judge itself did not finish (a fault of the grader or the course, not of the student)."""
 
 
-def run_judge(notebooks, workdir, *, limits, use_sandbox, python_path, private_tmp=None):
+def run_judge(notebooks, workdir, *, limits, use_sandbox, python_path, private_tmp=None, hidden_libraries=()):
     """
     The out-of-kernel verdict of a submission.
 
@@ -24,7 +24,7 @@ def run_judge(notebooks, workdir, *, limits, use_sandbox, python_path, private_t
     - notebooks: {file name: NotebookNode}, whole (hidden tests included), in the order to judge them
     - workdir: Folder holding the submission's files as the student's code may see them (its
       notebooks with hidden tests removed): the sandboxed drivers run there
-    - limits, use_sandbox, python_path, private_tmp: as for sandbox.sandboxed_process
+    - limits, use_sandbox, python_path, private_tmp, hidden_libraries: as for sandbox.sandboxed_process
 
     Returns {file name: {"cells": {grade id: [nbformat output dicts]}, "notes": [line, ...]}}.
     Raises JudgeFailed with the judge's last words.
@@ -34,7 +34,8 @@ def run_judge(notebooks, workdir, *, limits, use_sandbox, python_path, private_t
         request = {"notebooks": {name: nbformat.writes(nb) for name, nb in notebooks.items()},
                    "workdir": str(workdir), "limits": dataclasses.asdict(limits),
                    "sandbox": use_sandbox, "python_path": [str(p) for p in python_path],
-                   "private_tmp": None if private_tmp is None else str(private_tmp)}
+                   "private_tmp": None if private_tmp is None else str(private_tmp),
+                   "hidden_libraries": list(hidden_libraries)}
         (folder / "request.json").write_text(json.dumps(request))
         (folder / "cwd").mkdir()
         seconds = limits.notebook_timeout * max(1, len(notebooks)) + MARGIN_SECONDS
