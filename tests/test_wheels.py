@@ -10,17 +10,13 @@ ships each student package.
 """
 import ast
 import re
-import shutil
-import subprocess
-import sys
 import zipfile
 
 import nbformat
 import pytest
-from IPython.core.inputtransformer2 import TransformerManager
 
-from autograder.course import REPO_ROOT
-from conftest import SOURCE, graded_cells, nbgrader_meta, notebooks, region_lines, solution_lines
+from conftest import (SOURCE, build_wheels, graded_cells, notebooks, region_lines, solution_names,
+                      telling_solution_lines)
 
 STUDENT_PACKAGES = ("assignments", "data_utils")
 # Solution lines the support code has of its own, legitimately: {line: where and why}
@@ -28,26 +24,13 @@ SHARED_WITH_SUPPORT = {
     'if self.normalization == "batchnorm":': "FullyConnectedNetBase (fc_net.py) dispatches on the normalization too",
     "shifted = x - x.max(axis=1, keepdims=True)": "softmax_loss (layers.py) uses the log-sum-exp trick too",
 }
-MIN_WORDS = 3  # a solution line with fewer words ('else:', 'return dx') tells nothing
 
 
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory):
     """{wheel file name: {path in the wheel: bytes}} of every package of the repository."""
-    checkout = tmp_path_factory.mktemp("checkout") / "repository"
-    shutil.copytree(REPO_ROOT, checkout,
-                    ignore=shutil.ignore_patterns(".*", "build", "dist", "*.egg-info", "__pycache__"))
-    projects = sorted(path.parent for path in checkout.rglob("pyproject.toml"))
-    assert len(projects) >= 2, projects
-    out = tmp_path_factory.mktemp("wheels")
-    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                           "--no-index", "--wheel-dir", str(out), *map(str, projects)],
-                          capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    built = sorted(out.glob("*.whl"))
-    assert len(built) == len(projects), built
     contents = {}
-    for wheel in built:
+    for wheel in build_wheels(tmp_path_factory.mktemp("build")):
         with zipfile.ZipFile(wheel) as archive:
             contents[wheel.name] = {name: archive.read(name) for name in archive.namelist()}
     return contents
@@ -60,24 +43,6 @@ def student_wheels(wheels):
 def python_modules(files):
     """{path: parsed module} of a wheel's Python files."""
     return {path: ast.parse(data, path) for path, data in files.items() if path.endswith(".py")}
-
-
-def solution_names():
-    """The names the source notebooks' solution cells define at their top level: what students write."""
-    names = set()
-    for path in notebooks(SOURCE):
-        for cell in nbformat.read(path, as_version=4).cells:
-            if cell.cell_type == "code" and nbgrader_meta(cell).get("solution"):
-                tree = ast.parse(TransformerManager().transform_cell(cell.source))
-                names.update(node.name for node in tree.body
-                             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)))
-    return names
-
-
-def telling_solution_lines():
-    """The stripped solution lines of the source notebooks that are long enough to tell something."""
-    return {line for path in notebooks(SOURCE) for line in solution_lines(nbformat.read(path, as_version=4))
-            if len(re.findall(r"\w+", line)) >= MIN_WORDS}
 
 
 def answer_key():
