@@ -11,8 +11,8 @@ notebook with them. Inside the sandbox:
   this repository (autograder/) live; read-only again only the Python
   environment, the support packages given in python_path, the readonly_paths
   and, for a notebook, the runner;
-- in what it shows, the staff package (STAFF_PACKAGES: the grader, its
-  references and bug catalog) and the libraries the assignment may not use
+- in what it shows, the staff package (STAFF_PACKAGES: the grader and its
+  bug catalog) and the libraries the assignment may not use
   (hidden_libraries) covered, wherever they are installed, by empty read-only
   folders whose only file makes `import NAME` raise ModuleNotFoundError as if
   NAME were not installed (`masked_paths`);
@@ -264,13 +264,14 @@ def masked_paths(hidden_libraries, exposed):
 def _shown(path, exposed):
     """Whether a sandbox shows the absolute path: in a system folder shared with the host, or inside an exposed one."""
     top = path.parts[1] if len(path.parts) > 1 else ""
-    return top in SYSTEM_FOLDERS - PRIVATE_FOLDERS or any(path == folder or folder in path.parents for folder in exposed)
+    return top in SYSTEM_FOLDERS - PRIVATE_FOLDERS or any(folder == path or folder in path.parents
+                                                           for folder in exposed)
 
 
 def _mounts(workdir, exposed, masked, files, limits, tmp):
     """
     bwrap's mounts: read-only root, private /tmp and /dev/shm, hidden top folders, what is exposed
-    again read-only, the masked packages covered, the workdir.
+    again read-only and the workdir, then the masked packages covered.
     """
     hidden = [f"/{name}" for name in sorted(os.listdir("/"))
               if name not in SYSTEM_FOLDERS and os.path.isdir(f"/{name}") and not os.path.islink(f"/{name}")]

@@ -144,7 +144,7 @@ def test_no_student_wheel_holds_the_answer_key(wheels):
 
 def test_the_answer_key_check_finds_a_key_written_in_any_usual_way():
     key = {"q1": "c", "q2": "b", "q3": "d", "q4": "a"}
-    for source in ['ANSWERS = {"answer_q1": "c"}', "answer_q2 = 'b'", "ok = answer == 'd' if q == 0 else answer_q3 == 'd'",
-                   "KEY = dict(q4='a')", "ORDER = ['c', 'b', 'd', 'a']", "ORDER = 'cbda'"]:
+    for source in ['ANSWERS = {"answer_q1": "c"}', "answer_q2 = 'b'", "ok = answer_q3 == 'd'", "KEY = dict(q4='a')",
+                   "ORDER = ['c', 'b', 'd', 'a']", "ORDER = 'cbda'"]:
         assert answer_key_statements(ast.parse(source), key), source
     assert not answer_key_statements(ast.parse("answer_q1 = None\nCHOICES = 'abcd'"), key)
