@@ -48,9 +48,15 @@ c.Execute.timeout = 120
 # share of one's fingerprinted code found in the other (--threshold overrides it for one run).
 c.Similarity.threshold = 0.5
 
-# `python -m autograder grade`: library functions an assignment's answers may not call (dotted names). A
-# submission that calls or imports one is flagged for review, and the feedback of the test cell that caught it
-# says which (autograder/verdict/shortcuts.py).
+# Libraries an assignment's answers may not use, by assignment id: `python -m autograder grade` hides them from
+# the sandboxes that run a submission (`import torch` there raises ModuleNotFoundError). Top-level import names.
+c.Shortcuts.hidden_libraries = {
+    "batchnorm": ["torch", "jax", "tensorflow"],
+    "mlp_batchnorm": ["torch", "jax", "tensorflow"],
+}
+
+# Library functions an assignment's answers may not call (dotted names). A submission that calls or imports one
+# is flagged for review, and the feedback of the test cell that caught it says which (autograder/verdict/library_calls.py).
 c.Shortcuts.flagged_calls = {
     "torch_batchnorm": ["torch.nn.functional.batch_norm", "torch.batch_norm", "torch.native_batch_norm",
                         "torch.nn.BatchNorm1d", "torch.nn.BatchNorm2d", "torch.nn.BatchNorm3d",

@@ -13,7 +13,7 @@ import sys
 import tempfile
 
 from . import check, sandbox
-from .course import ASSIGNMENTS, REPO_ROOT, CourseError, new_course_dir
+from .course import ASSIGNMENTS, CourseError, new_course_dir
 from .demo import DEMO_DIR, run_demo
 from .releases import copy_releases, generate_releases
 from .similarity.command import add_similarity_parser, run_similarity
@@ -87,8 +87,8 @@ def build_parser():
                     "then write feedback, Gradescope results.json, the CSV export and a class summary. "
                     "Graded students are skipped on a rerun unless --force.")
     grade.add_argument("assignment", metavar="ASSIGNMENT", help="the assignment id, e.g. batchnorm")
-    grade.add_argument("--course-dir", type=pathlib.Path, default=REPO_ROOT,
-                       help=f"the nbgrader course folder (default: {REPO_ROOT})")
+    grade.add_argument("--course-dir", type=pathlib.Path, default=pathlib.Path.cwd(),
+                       help="the nbgrader course folder (default: the current folder, as for nbgrader)")
     grade.add_argument("--student", action="append", metavar="ID",
                        help="grade only this student (repeat for several)")
     grade.add_argument("--zip", type=pathlib.Path, metavar="FILE",

@@ -37,6 +37,7 @@ from tqdm.auto import tqdm
 from . import gradebook, sandbox, submissions
 from .course import CourseError
 from .course_secret import course_secret
+from .shortcuts import flagged_calls, hidden_libraries
 from .structure import restore_structure
 from .verdict.calibration import Calibration, calibrate
 from .workers import limits_dict, remove_leftovers, support_python_path, unenforced_caps, worker_pool
@@ -69,7 +70,8 @@ class _Run:
     use_sandbox: bool
     max_submission_bytes: int
     calibration: Calibration
-    secret: str         # the course's secret (course_secret.py): seeds the hidden checks outside the kernel
+    secret: str                   # the course's secret (course_secret.py): seeds the hidden checks outside the kernel
+    hidden_libraries: tuple = ()  # import names the sandboxes hide: the course config's c.Shortcuts.hidden_libraries
 
 
 def grade_assignment(course_dir, assignment, *, students=None, workers=None, scheduler=None, db_url=None,
@@ -108,11 +110,12 @@ def grade_assignment(course_dir, assignment, *, students=None, workers=None, sch
     expected = gradebook.assignment_notebooks(db_url, assignment)
     blanks, course_files = _course_files(course_dir, assignment, config, expected)
     secret = course_secret(course_dir)
-    calibration = _calibrate(course_dir, assignment, expected, course_files, limits, use_sandbox, secret)
+    hidden = hidden_libraries(config, assignment)
+    calibration = _calibrate(course_dir, assignment, expected, course_files, limits, use_sandbox, secret, hidden)
     for line in calibration.messages:
         print(f"warning: {line}", file=sys.stderr)
     run = _Run(course_dir, assignment, config, db_url, expected, blanks, course_files, limits, use_sandbox,
-               max_submission_mb * submissions.MIB, calibration, secret)
+               max_submission_mb * submissions.MIB, calibration, secret, hidden)
     pending = [s for s in submissions.find_students(course_dir, assignment, students)
                if force or not _is_done(course_dir, assignment, s)]
     outcomes = []
@@ -144,7 +147,7 @@ def _course_files(course_dir, assignment, config, expected):
     return blanks, files
 
 
-def _calibrate(course_dir, assignment, expected, course_files, limits, use_sandbox, secret):
+def _calibrate(course_dir, assignment, expected, course_files, limits, use_sandbox, secret, hidden):
     """The Calibration of the assignment's test cells; raises CourseError when a source notebook is unreadable."""
     source = course_dir / "source" / assignment
     try:
@@ -152,7 +155,7 @@ def _calibrate(course_dir, assignment, expected, course_files, limits, use_sandb
     except (OSError, ValueError) as error:
         raise CourseError(f"the source of {assignment!r} in {source} cannot be read ({error})") from None
     return calibrate(course_dir, assignment, notebooks, course_files, limits=limits, use_sandbox=use_sandbox,
-                     python_path=support_python_path(), secret=secret)
+                     python_path=support_python_path(), secret=secret, hidden_libraries=hidden)
 
 
 def _grade_all(run, students, done, **pool):
@@ -220,8 +223,8 @@ def _prepare(run, student):
             notebooks[name] = nbformat.writes(sanitize(blank, name))
     job = {"student": student, "assignment": run.assignment, "notebooks": notebooks, "files": files,
            "in_kernel": sorted(run.calibration.in_kernel), "limits": limits_dict(run.limits),
-           "sandbox": run.use_sandbox, "secret": run.secret,
-           "flagged_calls": run.config.get("Shortcuts", {}).get("flagged_calls", {}).get(run.assignment, [])}
+           "sandbox": run.use_sandbox, "secret": run.secret, "hidden_libraries": list(run.hidden_libraries),
+           "flagged_calls": list(flagged_calls(run.config, run.assignment))}
     return job, submission.problems
 
 

@@ -37,14 +37,14 @@ class Execution:
 
 
 def execute_notebook(nb, workdir, *, limits=Limits(), sandbox=True, kernel_name="python3", readonly_paths=(),
-                     python_path=(), private_tmp=None):
+                     python_path=(), private_tmp=None, hidden_libraries=()):
     """
     Execute a notebook in a sandbox, cell by cell, as nbgrader does (errors in cells are recorded, not fatal).
 
     Inputs:
     - nb: The NotebookNode to run (already sanitized by the caller; not modified)
     - workdir: Scratch folder holding the submission's other files; the notebook's working directory
-    - limits, sandbox, readonly_paths, python_path, private_tmp: as for run_in_sandbox
+    - limits, sandbox, readonly_paths, python_path, private_tmp, hidden_libraries: as for run_in_sandbox
     - kernel_name: The Jupyter kernel to run it with
 
     Returns an Execution. Raises as run_in_sandbox.
@@ -57,7 +57,7 @@ def execute_notebook(nb, workdir, *, limits=Limits(), sandbox=True, kernel_name=
                    "--kernel", kernel_name]
         run = run_in_sandbox(command, workdir, limits=limits, sandbox=sandbox,
                              stdin=nbformat.writes(nb).encode("utf-8", "replace"), readonly_paths=readonly_paths,
-                             python_path=python_path, private_tmp=private_tmp,
+                             python_path=python_path, private_tmp=private_tmp, hidden_libraries=hidden_libraries,
                              files=((RUNNER, RUNNER_IN_SANDBOX),), pass_fds=(results.fileno(),))
         results.seek(0)
         records = _read_records(results)

@@ -11,6 +11,11 @@ notebook with them. Inside the sandbox:
   this repository (autograder/) live; read-only again only the Python
   environment, the support packages given in python_path, the readonly_paths
   and, for a notebook, the runner;
+- in what it shows, the staff package (STAFF_PACKAGES: the grader and its
+  bug catalog) and the libraries the assignment may not use
+  (hidden_libraries) covered, wherever they are installed, by empty read-only
+  folders whose only file makes `import NAME` raise ModuleNotFoundError as if
+  NAME were not installed (`masked_paths`);
 - the workdir, read-write, and a private /tmp and /dev/shm: folders of
   private_tmp when the caller gives one (a capped scratch folder, see
   autograder/scratch.py), else tmpfs of at most disk_mb each;
@@ -57,11 +62,16 @@ from data_utils.cifar10 import DIR_VARIABLE
 
 from . import cgroups
 from .course import REPO_ROOT
+from .installed import installed_paths
 from .untrusted_files import is_plain, walk_untrusted
 
 SUPPORT_PACKAGES = ("assignments", "data_utils")  # what the notebooks import from this repository
+STAFF_PACKAGES = ("autograder",)  # the grader: never inside a sandbox, however it is installed
+# What a sandbox shows as the __init__.py of a package it hides (or as the file of a module it hides)
+HIDDEN_PACKAGE = pathlib.Path(__file__).with_name("hidden_package.py")
 SANDBOX_USER = 65534  # nobody: the sandbox's user when we are root
 SYSTEM_FOLDERS = {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "sbin", "sys", "tmp", "usr"}
+PRIVATE_FOLDERS = {"dev", "proc", "tmp"}  # system folders a sandbox gets its own of, instead of the host's
 # Read by the notebooks; every other variable of ours stays out of the sandbox
 PASSED_VARIABLES = ("NBGRADER_EXECUTION", DATASET_VARIABLE, DIR_VARIABLE)
 MIB = 1 << 20
@@ -109,7 +119,7 @@ def check_sandbox():
 
 
 def run_in_sandbox(command, workdir, *, limits=Limits(), sandbox=True, stdin=b"", readonly_paths=(), python_path=(),
-                   private_tmp=None, files=(), pass_fds=()):
+                   private_tmp=None, files=(), pass_fds=(), hidden_libraries=()):
     """
     Run a command in a sandbox and return how it ended.
 
@@ -126,6 +136,8 @@ def run_in_sandbox(command, workdir, *, limits=Limits(), sandbox=True, stdin=b""
       /dev/shm are made, and removed after; None for tmpfs of limits.disk_mb each
     - files: Host files bound read-only inside, ((host file, path inside), ...)
     - pass_fds: File descriptors the command inherits
+    - hidden_libraries: Import names of the libraries the command may not see (e.g. "torch"), as the
+      staff package; importing one raises ModuleNotFoundError (see masked_paths)
 
     Returns a RunResult, holding at most limits.max_output_bytes of stdout and of stderr.
     Raises SandboxUnavailable when bwrap is not installed, ValueError for a
@@ -134,7 +146,7 @@ def run_in_sandbox(command, workdir, *, limits=Limits(), sandbox=True, stdin=b""
     started = time.monotonic()
     with sandboxed_process(command, workdir, limits=limits, sandbox=sandbox, readonly_paths=readonly_paths,
                            python_path=python_path, private_tmp=private_tmp, files=files,
-                           pass_fds=pass_fds) as (process, group):
+                           pass_fds=pass_fds, hidden_libraries=hidden_libraries) as (process, group):
         stdout, stderr, timed_out = _communicate(process, stdin, limits)
         out_of_memory = group is not None and group.out_of_memory()
     return RunResult(None if timed_out else process.returncode, stdout, stderr, timed_out,
@@ -143,7 +155,7 @@ def run_in_sandbox(command, workdir, *, limits=Limits(), sandbox=True, stdin=b""
 
 @contextlib.contextmanager
 def sandboxed_process(command, workdir, *, limits=Limits(), sandbox=True, readonly_paths=(), python_path=(),
-                      private_tmp=None, files=(), pass_fds=(), stderr=subprocess.PIPE):
+                      private_tmp=None, files=(), pass_fds=(), stderr=subprocess.PIPE, hidden_libraries=()):
     """
     Start a command in a sandbox and yield (its Popen, its memory cgroup or None) while it runs.
 
@@ -159,7 +171,8 @@ def sandboxed_process(command, workdir, *, limits=Limits(), sandbox=True, readon
         if sandbox:
             home = "/tmp"
             exposed = [*_python_prefixes(), *packages, *map(_existing, readonly_paths)]
-            prefix = _sandbox_command(workdir, exposed, files, limits, tmp)
+            masked = masked_paths(hidden_libraries, exposed)
+            prefix = _sandbox_command(workdir, exposed, masked, files, limits, tmp)
             stack.enter_context(_lent(workdir, SANDBOX_USER if os.geteuid() == 0 else None))
         else:
             home = tmp[0] if tmp else stack.enter_context(tempfile.TemporaryDirectory(prefix="sandbox-home-"))
@@ -202,14 +215,14 @@ def _private_folders(parent):
         shutil.rmtree(run, ignore_errors=True)
 
 
-def _sandbox_command(workdir, exposed, files, limits, tmp):
+def _sandbox_command(workdir, exposed, masked, files, limits, tmp):
     """The command line that starts a sandbox; the command to run in it (in workdir) comes after."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise SandboxUnavailable(f"bubblewrap is not installed (no bwrap on PATH): {INSTALL_HINT}")
     user, inside = _identity(workdir)
-    return [bwrap, *user, "--die-with-parent", "--new-session", *_mounts(workdir, exposed, files, limits, tmp),
-            *inside]
+    return [bwrap, *user, "--die-with-parent", "--new-session",
+            *_mounts(workdir, exposed, masked, files, limits, tmp), *inside]
 
 
 def _identity(workdir):
@@ -227,8 +240,39 @@ def _identity(workdir):
     return namespaces + capabilities, drop
 
 
-def _mounts(workdir, exposed, files, limits, tmp):
-    """bwrap's mounts: read-only root, private /tmp and /dev/shm, hidden top folders, what is exposed again read-only, the workdir."""
+def masked_paths(hidden_libraries, exposed):
+    """
+    The installed packages a sandbox shows as not installed: what it covers with its HIDDEN_PACKAGE.
+
+    Inputs:
+    - hidden_libraries: Import names of the libraries the assignment may not use (e.g. "torch")
+    - exposed: The folders the sandbox exposes read-only besides the system folders
+      (the Python environment, the support packages, readonly paths)
+
+    Returns the sorted resolved paths, for the staff package (STAFF_PACKAGES) and each
+    hidden library, of each copy of its package folder or module file and of its
+    distributions' .dist-info or .egg-info (installed.installed_paths: editable
+    installs, site-packages, PYTHONPATH alike), that the sandbox would show: those in
+    a system folder shared with the host (such as /usr/local/lib/python3.11/site-packages)
+    or inside an exposed folder. The others, e.g. this repository's autograder/ in an
+    editable install, are hidden already.
+    """
+    found = installed_paths((*STAFF_PACKAGES, *hidden_libraries))
+    return sorted(path for path in found if _shown(path, [pathlib.Path(folder) for folder in exposed]))
+
+
+def _shown(path, exposed):
+    """Whether a sandbox shows the absolute path: in a system folder shared with the host, or inside an exposed one."""
+    top = path.parts[1] if len(path.parts) > 1 else ""
+    return top in SYSTEM_FOLDERS - PRIVATE_FOLDERS or any(folder == path or folder in path.parents
+                                                           for folder in exposed)
+
+
+def _mounts(workdir, exposed, masked, files, limits, tmp):
+    """
+    bwrap's mounts: read-only root, private /tmp and /dev/shm, hidden top folders, what is exposed
+    again read-only and the workdir, then the masked packages covered.
+    """
     hidden = [f"/{name}" for name in sorted(os.listdir("/"))
               if name not in SYSTEM_FOLDERS and os.path.isdir(f"/{name}") and not os.path.islink(f"/{name}")]
     options = ["--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev"]
@@ -249,7 +293,10 @@ def _mounts(workdir, exposed, files, limits, tmp):
                 made.add(parent)
                 options += ["--perms", "0755", "--dir", str(parent)]
         options += [option, str(source), str(target)]
-    for folder in hidden:
+    for path in masked:  # a folder becomes an empty one holding HIDDEN_PACKAGE as __init__.py; a file, HIDDEN_PACKAGE
+        options += ["--tmpfs", str(path), "--ro-bind", str(HIDDEN_PACKAGE), str(path / "__init__.py")] \
+            if path.is_dir() else ["--ro-bind", str(HIDDEN_PACKAGE), str(path)]
+    for folder in [*hidden, *(str(path) for path in masked if path.is_dir())]:
         options += ["--remount-ro", folder]
     return options
 

@@ -32,7 +32,7 @@ from .kernel_run import execute_notebook
 from .preprocessors import without_hidden_tests
 from .verdict.merge import merge_verdict
 from .verdict.run import JudgeFailed, run_judge
-from .verdict.shortcuts import shortcut_lines
+from .verdict.library_calls import shortcut_lines
 
 
 def support_python_path():
@@ -54,7 +54,8 @@ def run_job(job):
     - limits: dict of sandbox.Limits fields
     - sandbox: bool, False only when the instructor passed --no-sandbox
     - secret: the course's secret, which seeds the hidden checks outside the kernel
-    - flagged_calls: dotted names of library functions the answers may not call (verdict/shortcuts.py)
+    - flagged_calls: dotted names of library functions the answers may not call (shortcuts.flagged_calls)
+    - hidden_libraries: import names of the libraries the assignment's sandboxes hide (shortcuts.hidden_libraries)
 
     Returns a dict: student, executed {name: notebook JSON, the judge's outputs in its judged
     test cells}, status {name: (status, message)}, seconds {name: float},
@@ -78,11 +79,13 @@ def run_job(job):
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as judge_thread:
             judged = judge_thread.submit(run_judge, complete, judge_dir, limits=limits, use_sandbox=job["sandbox"],
                                          python_path=support_python_path(), private_tmp=private_tmp,
-                                         secret=job["secret"], flagged_calls=job["flagged_calls"])
+                                         secret=job["secret"], flagged_calls=job["flagged_calls"],
+                                         hidden_libraries=job["hidden_libraries"])
             executed = {}
             for name, nb in visible.items():
                 run = execute_notebook(nb, kernel_dir, limits=limits, sandbox=job["sandbox"],
-                                               python_path=support_python_path(), private_tmp=private_tmp)
+                                       python_path=support_python_path(), private_tmp=private_tmp,
+                                       hidden_libraries=job["hidden_libraries"])
                 executed[name] = run.notebook
                 result["status"][name] = (run.status, run.message)
                 result["seconds"][name] = run.seconds

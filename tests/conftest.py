@@ -1,22 +1,31 @@
-"""Shared helpers: paths of the course's notebooks, execution with nbclient, nbgrader regions, a loopback web server."""
+"""
+Shared helpers: paths of the course's notebooks, execution with nbclient, nbgrader regions, what students
+write, the repository's wheels, a loopback web server.
+"""
+import ast
 import contextlib
 import functools
 import http.server
 import re
 import shutil
+import subprocess
+import sys
 import threading
 
 import nbformat
 import pytest
+from IPython.core.inputtransformer2 import TransformerManager
 from nbclient import NotebookClient
 
 from autograder.course import ASSIGNMENTS, REPO_ROOT, new_course_dir
 from autograder.examples import write_submissions
 from autograder.releases import generate_releases
+from autograder.sandbox import SandboxUnavailable, check_sandbox
 
 SOURCE = REPO_ROOT / "source"
 HIDDEN_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", re.M | re.S)
 RELEASE = REPO_ROOT / "release"
+MIN_WORDS = 3  # a line with fewer words ('else:', 'return dx') tells nothing
 
 
 def notebooks(folder):
@@ -37,6 +46,28 @@ def region_lines(source, begin, end):
 def solution_lines(nb):
     return [line for cell in nb.cells if nbgrader_meta(cell).get("solution")
             for line in region_lines(cell.source, "### BEGIN SOLUTION", "### END SOLUTION")]
+
+
+def solution_names():
+    """The names the source notebooks' solution cells define at their top level: what students write."""
+    names = set()
+    for path in notebooks(SOURCE):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code" and nbgrader_meta(cell).get("solution"):
+                tree = ast.parse(TransformerManager().transform_cell(cell.source))
+                names.update(node.name for node in tree.body
+                             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)))
+    return names
+
+
+def telling(lines):
+    """The lines with words enough to tell something about an answer ('else:' and 'return dx' do not)."""
+    return {line for line in lines if len(re.findall(r"\w+", line)) >= MIN_WORDS}
+
+
+def telling_solution_lines():
+    """The telling stripped solution lines of the source notebooks."""
+    return telling(line for path in notebooks(SOURCE) for line in solution_lines(nbformat.read(path, as_version=4)))
 
 
 def hidden_lines(nb):
@@ -79,6 +110,15 @@ def source_notebook(request):
     return request.param
 
 
+@pytest.fixture(scope="session")
+def bwrap():
+    """Skips the test where bubblewrap cannot start a sandbox."""
+    try:
+        check_sandbox()
+    except SandboxUnavailable as error:
+        pytest.skip(str(error))
+
+
 def build_course(course_dir, students, assignment="batchnorm"):
     """A fresh course in course_dir: releases and gradebook built by nbgrader, the example submissions of `students`."""
     course_dir = new_course_dir(course_dir)
@@ -88,6 +128,25 @@ def build_course(course_dir, students, assignment="batchnorm"):
         if folder.name not in students:
             shutil.rmtree(folder)
     return course_dir
+
+
+def build_wheels(folder):
+    """
+    Build every package of the repository (each pyproject.toml) as `pip wheel` does, offline and without
+    build isolation, from a copy of the checkout made in folder: no earlier build's leftovers count, and
+    the checkout gains no build folder. Returns the paths of the wheels, in folder/wheels.
+    """
+    checkout = folder / "repository"
+    shutil.copytree(REPO_ROOT, checkout,
+                    ignore=shutil.ignore_patterns(".*", "build", "dist", "*.egg-info", "__pycache__"))
+    projects = sorted(path.parent for path in checkout.rglob("pyproject.toml"))
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                           "--no-index", "--wheel-dir", str(folder / "wheels"), *map(str, projects)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    wheels = sorted((folder / "wheels").glob("*.whl"))
+    assert len(wheels) == len(projects) >= 2, (projects, wheels)
+    return wheels
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):

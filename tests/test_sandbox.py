@@ -27,14 +27,6 @@ TEST_CELL = {"nbgrader": {"grade": True, "solution": False, "locked": True, "gra
                           "points": 3, "schema_version": 3}}
 
 
-@pytest.fixture(scope="module")
-def bwrap():
-    try:
-        check_sandbox()
-    except SandboxUnavailable as error:
-        pytest.skip(str(error))
-
-
 @pytest.fixture
 def course(tmp_path):
     """A course folder: the workdir beside the sources, another student's submission and the gradebook."""

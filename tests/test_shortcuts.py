@@ -14,7 +14,7 @@ from autograder.grade import read_marker
 from autograder.report import score_table
 from autograder.sandbox import Limits
 from autograder.verdict.judge import judge_notebook
-from autograder.verdict.shortcuts import static_uses
+from autograder.verdict.library_calls import static_uses
 from autograder.workers import support_python_path
 from conftest import build_course
 

@@ -3,7 +3,7 @@ import argparse
 import pathlib
 import sys
 
-from ..course import REPO_ROOT, CourseError
+from ..course import CourseError
 from . import DEFAULT_THRESHOLD
 
 SHOWN = 5  # pairs printed on the terminal
@@ -25,8 +25,8 @@ def add_similarity_parser(commands, positive):
                     "reports/ASSIGNMENT/similarity.html: pairs ranked by similarity, side by side with the shared "
                     "code highlighted, and a histogram of every pair.")
     parser.add_argument("assignment", metavar="ASSIGNMENT", help="the assignment id, e.g. batchnorm")
-    parser.add_argument("--course-dir", type=pathlib.Path, default=REPO_ROOT,
-                        help=f"the nbgrader course folder (default: {REPO_ROOT})")
+    parser.add_argument("--course-dir", type=pathlib.Path, default=pathlib.Path.cwd(),
+                        help="the nbgrader course folder (default: the current folder, as for nbgrader)")
     parser.add_argument("--threshold", type=_fraction, metavar="T",
                         help="similarity from 0 to 1 from which a pair is flagged (default: the course config's "
                              f"c.Similarity.threshold, else {DEFAULT_THRESHOLD:g})")

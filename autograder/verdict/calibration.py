@@ -45,7 +45,8 @@ def _kept_path(course_dir, assignment):
     return pathlib.Path(course_dir) / "autograded" / f".calibration-{assignment}.json"
 
 
-def calibrate(course_dir, assignment, notebooks, files, *, limits, use_sandbox, python_path, secret=None):
+def calibrate(course_dir, assignment, notebooks, files, *, limits, use_sandbox, python_path, secret=None,
+              hidden_libraries=()):
     """
     Judge the source notebooks and return the Calibration of their test cells.
 
@@ -54,14 +55,14 @@ def calibrate(course_dir, assignment, notebooks, files, *, limits, use_sandbox, 
     - assignment: The assignment id
     - notebooks: {file name: source NotebookNode, solutions and hidden tests included}
     - files: {relative path: bytes}, the source's other files
-    - limits, use_sandbox, python_path, secret: as for run.run_judge
+    - limits, use_sandbox, python_path, secret, hidden_libraries: as for run.run_judge
     """
-    key = _key(notebooks, files, secret)
+    key = _key(notebooks, files, secret, hidden_libraries)
     kept = _kept_path(course_dir, assignment)
     if kept.exists() and json.loads(kept.read_text()).get("key") == key:
         return kept_calibration(course_dir, assignment)
     calibration = _judged(notebooks, files, limits=limits, use_sandbox=use_sandbox, python_path=python_path,
-                          secret=secret)
+                          secret=secret, hidden_libraries=hidden_libraries)
     kept.parent.mkdir(parents=True, exist_ok=True)
     kept.write_text(json.dumps({"key": key, "in_kernel": sorted(calibration.in_kernel),
                                 "messages": list(calibration.messages)}))
@@ -109,9 +110,12 @@ def _shortfall(cell, outputs, failure):
             f" ({'; '.join((failed or errors)[:3]) or 'no reason printed'})")
 
 
-def _key(notebooks, files, secret):
-    """A digest of what calibration depends on: the source, the secret, this package's and the student package's code."""
-    digest = hashlib.sha256(str(secret).encode())
+def _key(notebooks, files, secret, hidden_libraries):
+    """
+    A digest of what calibration depends on: the source, the course's secret, the libraries
+    hidden from the sandboxes, and this package's and the student package's code.
+    """
+    digest = hashlib.sha256(json.dumps([str(secret), sorted(hidden_libraries)]).encode())
     for name in sorted(notebooks):
         digest.update(name.encode() + nbformat.writes(notebooks[name]).encode())
     for relative in sorted(files):

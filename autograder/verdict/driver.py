@@ -22,7 +22,7 @@ trusted judge); a reply is JSON (the judge trusts nothing in it):
   "builtin": bool, "message": text, "rng": ...}.
 
 WATCHED is a JSON list of dotted names of library functions and classes the
-assignment's answers may not use (shortcuts.py): they are wrapped before any
+assignment's answers may not use (library_calls.py): they are wrapped before any
 cell runs, and every reply says which of them were called while it was
 prepared ("called": [name, ...]).
 

@@ -40,11 +40,12 @@ class NotebookDriver:
     - notebook: The notebook's file name in workdir
     - cells: Indices of the code cells the driver runs before test cells (notebook_cells.student_code_cells)
     - workdir: Folder holding the submission's files; the driver's working directory
-    - limits, use_sandbox, python_path, private_tmp: as for sandbox.sandboxed_process
-    - watched: Dotted names of library functions the answers may not call (shortcuts.py)
+    - limits, use_sandbox, python_path, private_tmp, hidden_libraries: as for sandbox.sandboxed_process
+    - watched: Dotted names of library functions the answers may not call (library_calls.py)
     """
 
-    def __init__(self, notebook, cells, workdir, *, limits, use_sandbox, python_path, private_tmp, watched=()):
+    def __init__(self, notebook, cells, workdir, *, limits, use_sandbox, python_path, private_tmp,
+                 hidden_libraries=(), watched=()):
         self.notebook = notebook
         self.cells = list(cells)
         self.watched = list(watched)
@@ -52,7 +53,7 @@ class NotebookDriver:
         self.workdir = workdir
         self.options = {"limits": limits, "sandbox": use_sandbox, "python_path": python_path,
                         "private_tmp": private_tmp, "files": ((DRIVER, DRIVER_IN_SANDBOX),),
-                        "stderr": subprocess.DEVNULL}
+                        "stderr": subprocess.DEVNULL, "hidden_libraries": hidden_libraries}
         self.timeout = limits.cell_timeout
         self.notes = []        # one line per skipped magic, cell that raised, restart
         self._stack = None

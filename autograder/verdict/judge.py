@@ -15,8 +15,8 @@ nbgrader as it reads a kernel's) become the cell's outputs, as a kernel's would
 be, so that nbgrader saves the grade from them. REQUEST.json holds
 {"notebooks": {file name: notebook JSON}, "workdir", "limits": sandbox.Limits
 fields, "sandbox": bool, "python_path": [folders], "private_tmp": folder or null,
-"secret": the course's secret or null, "flagged_calls": [dotted name, ...]};
-RESULT.json gets {file name: what judge_notebook returns}.
+"secret": the course's secret or null, "flagged_calls": [dotted name, ...],
+"hidden_libraries": [import name, ...]}; RESULT.json gets {file name: what judge_notebook returns}.
 """
 import ast
 import builtins
@@ -36,10 +36,11 @@ from assignments.notebook_cells import (CellRunner, cells_of, is_skipped, is_tes
 from ..sandbox import Limits
 from .driver_client import NotebookDriver
 from .shipping import StudentName, function_spec
-from .shortcuts import static_uses
+from .library_calls import static_uses
 
 
-def judge_notebook(cells, name, *, workdir, limits, use_sandbox, python_path, private_tmp, flagged_calls=()):
+def judge_notebook(cells, name, *, workdir, limits, use_sandbox, python_path, private_tmp, hidden_libraries=(),
+                   flagged_calls=()):
     """
     Run one notebook's instructor cells with its student code observed in a sandbox.
 
@@ -47,8 +48,8 @@ def judge_notebook(cells, name, *, workdir, limits, use_sandbox, python_path, pr
     - cells: The submission's cells (notebook_cells.cells_of: instructor cells restored by nbgrader,
       hidden tests included)
     - name: Its file name in workdir
-    - workdir, limits, use_sandbox, python_path, private_tmp: where and how the driver runs
-    - flagged_calls: Dotted names of library functions the answers may not call (shortcuts.py)
+    - workdir, limits, use_sandbox, python_path, private_tmp, hidden_libraries: where and how the driver runs
+    - flagged_calls: Dotted names of library functions the answers may not call (library_calls.py)
 
     Returns {"cells": {grade id: [nbformat output dicts]}, "notes": [line, ...],
     "shortcuts": {grade id: [flagged name, ...]}, "static_shortcuts": [flagged name, ...]}: the names
@@ -57,7 +58,7 @@ def judge_notebook(cells, name, *, workdir, limits, use_sandbox, python_path, pr
     code_cells = {id(cell): index for index, cell in enumerate(cells)}
     driver = NotebookDriver(name, [code_cells[id(cell)] for cell in student_code_cells(cells)], workdir,
                             limits=limits, use_sandbox=use_sandbox, python_path=python_path,
-                            private_tmp=private_tmp, watched=flagged_calls)
+                            private_tmp=private_tmp, hidden_libraries=hidden_libraries, watched=flagged_calls)
     namespace = {}
     runner = CellRunner(namespace, f"judge {name}")
     outputs, shortcuts = {}, {}
@@ -170,7 +171,7 @@ def main(argv):
             cells_of(json.loads(text)), name, workdir=pathlib.Path(request["workdir"]),
             limits=Limits(**request["limits"]), use_sandbox=request["sandbox"],
             python_path=tuple(request["python_path"]), private_tmp=request["private_tmp"],
-            flagged_calls=request["flagged_calls"])
+            flagged_calls=request["flagged_calls"], hidden_libraries=tuple(request["hidden_libraries"]))
     pathlib.Path(argv[2]).write_text(json.dumps(result))
     return 0
 

@@ -17,7 +17,7 @@ class JudgeFailed(Exception):
 
 
 def run_judge(notebooks, workdir, *, limits, use_sandbox, python_path, private_tmp=None, secret=None,
-              flagged_calls=()):
+              flagged_calls=(), hidden_libraries=()):
     """
     The out-of-kernel verdict of a submission.
 
@@ -25,9 +25,9 @@ def run_judge(notebooks, workdir, *, limits, use_sandbox, python_path, private_t
     - notebooks: {file name: NotebookNode}, whole (hidden tests included), in the order to judge them
     - workdir: Folder holding the submission's files as the student's code may see them (its
       notebooks with hidden tests removed): the sandboxed drivers run there
-    - limits, use_sandbox, python_path, private_tmp: as for sandbox.sandboxed_process
+    - limits, use_sandbox, python_path, private_tmp, hidden_libraries: as for sandbox.sandboxed_process
     - secret: The course's secret (course_secret.py), which seeds the hidden checks; None: their own seeds
-    - flagged_calls: Dotted names of library functions the answers may not call (shortcuts.py)
+    - flagged_calls: Dotted names of library functions the answers may not call (library_calls.py)
 
     Returns {file name: judge.judge_notebook's result}.
     Raises JudgeFailed with the judge's last words.
@@ -38,7 +38,7 @@ def run_judge(notebooks, workdir, *, limits, use_sandbox, python_path, private_t
                    "workdir": str(workdir), "limits": dataclasses.asdict(limits),
                    "sandbox": use_sandbox, "python_path": [str(p) for p in python_path],
                    "private_tmp": None if private_tmp is None else str(private_tmp), "secret": secret,
-                   "flagged_calls": list(flagged_calls)}
+                   "flagged_calls": list(flagged_calls), "hidden_libraries": list(hidden_libraries)}
         (folder / "request.json").write_text(json.dumps(request))
         (folder / "cwd").mkdir()
         seconds = limits.notebook_timeout * max(1, len(notebooks)) + MARGIN_SECONDS

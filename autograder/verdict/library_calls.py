@@ -1,6 +1,7 @@
 """Library functions an assignment's answers may not call (PyTorch's own batch norm in the torch assignment).
 
-An instructor lists them per assignment as dotted names, in nbgrader_config.py:
+An instructor lists them per assignment as dotted names, in nbgrader_config.py
+(autograder/shortcuts.py reads them):
 
     c.Shortcuts.flagged_calls = {"torch_batchnorm": ["torch.nn.functional.batch_norm", "torch.batch_norm", ...]}
 
