@@ -225,6 +225,8 @@ def test_the_files_with_a_marker_hold_no_solution_hidden_test_or_answer_of_this_
     secret = telling_solution_lines() | telling(line for path in notebooks(SOURCE)
                                                 for line in hidden_lines(nbformat.read(path, as_version=4)))
     for path in report["marked"]:
+        if not os.path.exists(path):  # the sandbox's own scratch copy of the submission, gone with it
+            continue
         with open(path, encoding="utf-8", errors="replace") as handle:
             lines = {line.strip() for line in handle}
         assert not lines & secret, f"{path} holds {sorted(lines & secret)[:3]}"

@@ -114,8 +114,7 @@ def test_a_numpy_assignments_sandbox_has_no_pytorch_so_autograd_earns_nothing(tm
     assert main(["grade", assignment, "--course-dir", str(course), "--workers", "2"]) == 0
     correct, autograd = (read_marker(course, assignment, student) for student in (CORRECT, AUTOGRAD.student))
     assert correct["status"] == "graded", correct["messages"]
-    assert autograd["status"] == "flagged"
-    assert any("test_backward" in m and "in the kernel ok, outside it FAIL" in m for m in autograd["messages"])
+    # neither sandbox has PyTorch: the kernel and the verdict outside it agree on 0
     tests, rows = score_table(f"sqlite:///{course / 'gradebook.db'}", assignment)
     assert rows[AUTOGRAD.student]["test_backward"] == 0
     feedback = (course / "feedback" / AUTOGRAD.student / assignment / "BatchNormalization.html").read_text()
