@@ -76,14 +76,20 @@ SHORTCUT = Bug("shortcut-functional-batch-norm", "BatchNorm.forward hands the no
                frozenset())
 
 
+def graded_with(tmp_path, assignment, variant):
+    """A course of the assignment with the correct submission and variant, graded by `python -m autograder grade`;
+    returns (course folder, the correct one's marker, the variant's marker)."""
+    course = build_course(tmp_path / "course", set(), assignment)
+    write_submissions(course, assignment, (variant,))
+    shutil.rmtree(course / "submitted" / BLANK)
+    assert main(["grade", assignment, "--course-dir", str(course), "--workers", "2"]) == 0
+    return (course, *(read_marker(course, assignment, student) for student in (CORRECT, variant.student)))
+
+
 @pytest.mark.e2e
 def test_the_harness_flags_a_module_that_calls_pytorchs_batch_norm_and_says_so_in_its_feedback(tmp_path):
     assignment = "torch_batchnorm"
-    course = build_course(tmp_path / "course", set(), assignment)
-    write_submissions(course, assignment, (SHORTCUT,))
-    shutil.rmtree(course / "submitted" / BLANK)
-    assert main(["grade", assignment, "--course-dir", str(course), "--workers", "2"]) == 0
-    correct, shortcut = (read_marker(course, assignment, student) for student in (CORRECT, SHORTCUT.student))
+    course, correct, shortcut = graded_with(tmp_path, assignment, SHORTCUT)
     assert correct["status"] == "graded", correct["messages"]
     assert shortcut["status"] == "flagged"
     assert any("may not use" in m and "torch.nn.functional.batch_norm" in m for m in shortcut["messages"])
@@ -108,11 +114,7 @@ AUTOGRAD = Bug("shortcut-autograd-backward", "batchnorm_backward hands the gradi
 @pytest.mark.e2e
 def test_a_numpy_assignments_sandbox_has_no_pytorch_so_autograd_earns_nothing(tmp_path):
     assignment = "batchnorm"
-    course = build_course(tmp_path / "course", set(), assignment)
-    write_submissions(course, assignment, (AUTOGRAD,))
-    shutil.rmtree(course / "submitted" / BLANK)
-    assert main(["grade", assignment, "--course-dir", str(course), "--workers", "2"]) == 0
-    correct, autograd = (read_marker(course, assignment, student) for student in (CORRECT, AUTOGRAD.student))
+    course, correct, autograd = graded_with(tmp_path, assignment, AUTOGRAD)
     assert correct["status"] == "graded", correct["messages"]
     # neither sandbox has PyTorch: the kernel and the verdict outside it agree on 0
     tests, rows = score_table(f"sqlite:///{course / 'gradebook.db'}", assignment)
