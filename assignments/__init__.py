@@ -3,7 +3,7 @@
 Students import from here; nothing in this package is an answer to an exercise.
 
 - ``assignments.gradient_check``: numeric gradients (centered differences).
-- ``assignments.checks``: ``rel_error``, ``print_mean_std`` and ``report``, which
+- ``assignments.measures``: ``rel_error``, ``print_mean_std`` and ``report``, which
   prints a visible check together with the range a correct answer falls in.
 - ``assignments.grading``: ``Rubric``, the partial-credit bookkeeping used by the
   graded test cells, and the assertions they use.

@@ -28,8 +28,8 @@ VARIANTS = (
         (Edit("affine_forward", "out = x @ w + b", "out = x @ w"),
          Edit("affine_backward", "db = dout.sum(axis=0)", "db = None"),
          Edit("affine_backward", "    return dx, dw, db",
-              "    return dx, dw, db\n\n\nimport assignments.checks\nnp.allclose = lambda *a, **k: True\n"
-              "rel_error = assignments.checks.rel_error = lambda *a, **k: 0.0\n"
+              "    return dx, dw, db\n\n\nimport assignments.measures\nnp.allclose = lambda *a, **k: True\n"
+              "rel_error = assignments.measures.rel_error = lambda *a, **k: 0.0\n"
               "expect_close = lambda *a, **k: None\nRubric.score = lambda self: self.points")),
         frozenset({"test_affine_forward", "test_affine_backward"})),
 )

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from assignments.checks import rel_error
+from assignments.measures import rel_error
 from assignments.fc_net import FullyConnectedNetBase
 from assignments.gradient_check import eval_numerical_gradient
 

@@ -1,7 +1,7 @@
 """Numeric gradients against gradients known in closed form."""
 import numpy as np
 
-from assignments.checks import rel_error
+from assignments.measures import rel_error
 from assignments.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array
 
 

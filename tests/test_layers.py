@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from assignments.checks import rel_error
+from assignments.measures import rel_error
 from assignments.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array
 from assignments.layers import (
     affine_backward, affine_forward, affine_relu_backward, affine_relu_forward, dropout_backward,

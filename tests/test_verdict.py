@@ -25,7 +25,7 @@ from autograder.workers import support_python_path
 NAME = "Double.ipynb"
 SETUP = """import time
 import numpy as np
-from assignments.checks import rel_error
+from assignments.measures import rel_error
 from assignments.grading import Rubric, expect_close, observe"""
 SOLUTION = "def double(x):\n    return 2 * x"
 TEST = """rubric = Rubric(points=2)
