@@ -25,7 +25,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import IgnorePattern
 
 from .preprocessors import STDERR_WARNINGS
-from .reports import cell_outcome, outcome_lines
+from .reports.outcomes import cell_outcome, outcome_lines
 
 # Stderr lines nbgrader ignores when it grades (IgnorePattern in nbgrader_config.py): numpy warnings.
 

@@ -8,8 +8,8 @@ import time
 
 from .course import ASSIGNMENTS, REPO_ROOT, new_course_dir, nbgrader
 from .examples import write_submissions
-from .releases import copy_releases, generate_releases
-from .report import format_table, score_table
+from .release import copy_releases, generate_releases
+from .reports.scores import format_table, score_table
 
 DEMO_DIR = REPO_ROOT / "build" / "demo"
 
@@ -24,7 +24,7 @@ def run_demo(*, course_dir=DEMO_DIR, assignments=ASSIGNMENTS, update_repo=True, 
     - update_repo: Copy the rebuilt releases into the repository's release/
     - say: Where progress lines go
 
-    Returns {assignment: (tests, rows)} as given by report.score_table.
+    Returns {assignment: (tests, rows)} as given by reports.scores.score_table.
     """
     course_dir = new_course_dir(course_dir, assignments)
     results = {}

@@ -29,12 +29,12 @@ from nbgrader.utils import setenv
 
 from autograder.course import ASSIGNMENTS, REPO_ROOT, nbgrader, new_course_dir
 from autograder.examples import write_submissions
-from autograder.grade import grade_assignment
+from autograder.grade.coordinator import grade_assignment
 from autograder.preprocessors import without_hidden_tests
-from autograder.releases import generate_releases
-from autograder.sandbox import Limits
+from autograder.release import generate_releases
+from autograder.grade.sandbox import Limits
 from autograder.verdict.run import run_judge
-from autograder.workers import support_python_path
+from autograder.grade.workers import support_python_path
 
 
 

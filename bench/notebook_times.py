@@ -27,7 +27,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from autograder.course import ASSIGNMENTS, new_course_dir
-from autograder.releases import generate_releases
+from autograder.release import generate_releases
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 GOALS = {"autograde": 30.0, "full": 120.0}

@@ -19,8 +19,8 @@ from nbclient import NotebookClient
 
 from autograder.course import ASSIGNMENTS, REPO_ROOT, new_course_dir
 from autograder.examples import write_submissions
-from autograder.releases import generate_releases
-from autograder.sandbox import SandboxUnavailable, check_sandbox
+from autograder.release import generate_releases
+from autograder.grade.sandbox import SandboxUnavailable, check_sandbox
 
 SOURCE = REPO_ROOT / "source"
 HIDDEN_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", re.M | re.S)

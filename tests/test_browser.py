@@ -20,7 +20,7 @@ from nbgrader.api import Gradebook
 
 from autograder.course import nbgrader, release_dir
 from autograder.examples import CORRECT
-from autograder.report import score_table
+from autograder.reports.scores import score_table
 from browser_support import (ARTIFACTS, CHROMIUM, JupyterLab, Screenshots, chromium, code_cells, menu,
                              notebook_cells, open_lab, open_notebook, run_all_cells, shows_within, validate,
                              wait_for_notebook)

@@ -9,10 +9,10 @@ import sys
 
 import pytest
 
-from autograder import cgroups, scratch
-from autograder.cgroups import Hierarchy, Unavailable, find_hierarchy, memory_group
-from autograder.sandbox import Limits
-from autograder.workers import unenforced_caps
+from autograder.grade.sandbox import cgroups, scratch
+from autograder.grade.sandbox.cgroups import Hierarchy, Unavailable, find_hierarchy, memory_group
+from autograder.grade.sandbox import Limits
+from autograder.grade.workers import unenforced_caps
 
 MIB = 1 << 20
 # python -c HOG MB: take MB megabytes (every page touched), say so, and hold them until stdin closes
@@ -118,7 +118,7 @@ def test_a_scratch_folder_caps_its_total_size_and_file_count(mounting):
 # python -c MOUNT_AND_HOLD: mount a scratch folder in a mount namespace of its own, print it, wait to be killed
 MOUNT_AND_HOLD = """
 import os, sys
-from autograder import scratch
+from autograder.grade.sandbox import scratch
 scratch.private_mounts()
 folder = scratch.scratch_folder(size_mb=1, max_files=10)  # entered, never left
 space = folder.__enter__()

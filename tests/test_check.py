@@ -7,7 +7,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder import check
-from autograder.__main__ import main
+from autograder.cli import main
 from conftest import RELEASE, graded_cells, nbgrader_meta
 
 

@@ -5,7 +5,7 @@ import numpy as np
 
 from assignments import observing
 from assignments.grading import hidden_rng, hidden_seed
-from autograder.course_secret import SECRET_FILE, course_secret
+from autograder.grade.course_secret import SECRET_FILE, course_secret
 
 
 def test_a_secret_is_made_once_kept_private_and_differs_between_courses(tmp_path):

@@ -9,9 +9,9 @@ import pytest
 
 from autograder.course import ASSIGNMENTS, release_dir
 from autograder.demo import run_demo
-from autograder.bug_catalog import EXAMPLES, WARNS_ON_STDERR
+from autograder.examples.bug_catalog import EXAMPLES, WARNS_ON_STDERR
 from autograder.examples import BLANK, CORRECT
-from autograder.releases import VERSIONS
+from autograder.release import VERSIONS
 from conftest import RELEASE, SOURCE, execute, graded_cells, hidden_lines, notebooks
 
 pytestmark = pytest.mark.e2e

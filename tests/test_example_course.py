@@ -10,12 +10,12 @@ import shutil
 
 import pytest
 
-from autograder.bug_catalog import Bug, Edit
+from autograder.examples.bug_catalog import Bug, Edit
 from autograder.course import CONFIG_FILE, REPO_ROOT
 from autograder.examples import BLANK, CORRECT, write_submissions
-from autograder.grade import grade_assignment
-from autograder.releases import generate_releases
-from autograder.report import score_table
+from autograder.grade.coordinator import grade_assignment
+from autograder.release import generate_releases
+from autograder.reports.scores import score_table
 
 pytestmark = pytest.mark.e2e
 EXAMPLE = REPO_ROOT / "docs" / "example_course"

@@ -2,7 +2,7 @@
 import pytest
 
 from autograder import examples
-from autograder.bug_catalog import EXAMPLES, Bug, Edit
+from autograder.examples.bug_catalog import EXAMPLES, Bug, Edit
 from autograder.course import ASSIGNMENTS, REPO_ROOT
 from autograder.examples import BLANK, CORRECT, example_notebooks, plant
 

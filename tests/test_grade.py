@@ -11,17 +11,17 @@ import time
 import nbformat
 import pytest
 
-from autograder import cgroups, scratch
-from autograder.__main__ import main
-from autograder.bug_catalog import EXAMPLES
+from autograder.grade.sandbox import cgroups, scratch
+from autograder.cli import main
+from autograder.examples.bug_catalog import EXAMPLES
 from autograder.course import new_course_dir
-from autograder.course_secret import course_secret
+from autograder.grade.course_secret import course_secret
 from autograder.examples import BLANK, CORRECT, example_notebooks
-from autograder.grade import grade_assignment, read_marker
-from autograder.gradebook import integrity_problems
-from autograder.leftovers import stale
-from autograder.releases import generate_releases
-from autograder.report import score_table
+from autograder.grade.coordinator import grade_assignment, read_marker
+from autograder.grade.gradebook import integrity_problems
+from autograder.grade.sandbox.leftovers import stale
+from autograder.release import generate_releases
+from autograder.reports.scores import score_table
 from conftest import build_course
 
 pytestmark = pytest.mark.e2e

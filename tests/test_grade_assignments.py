@@ -7,11 +7,11 @@ and out of the kernel, with every test cell judged outside the kernel.
 """
 import pytest
 
-from autograder.bug_catalog import EXAMPLES
+from autograder.examples.bug_catalog import EXAMPLES
 from autograder.course import ASSIGNMENTS
 from autograder.examples import BLANK, CORRECT
-from autograder.grade import grade_assignment
-from autograder.report import score_table
+from autograder.grade.coordinator import grade_assignment
+from autograder.reports.scores import score_table
 from conftest import build_course
 
 pytestmark = pytest.mark.e2e

@@ -12,9 +12,9 @@ import pytest
 
 from autograder.course import nbgrader
 from autograder.examples import BLANK, CORRECT
-from autograder.grade import grade_assignment
-from autograder.gradebook import integrity_problems
-from autograder.report import score_table
+from autograder.grade.coordinator import grade_assignment
+from autograder.grade.gradebook import integrity_problems
+from autograder.reports.scores import score_table
 from conftest import build_course
 
 pytestmark = pytest.mark.e2e

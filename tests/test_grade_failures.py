@@ -9,9 +9,9 @@ from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
-from autograder import grade
-from autograder.gradebook import GradebookUnavailable
-from autograder.sandbox import Limits
+from autograder.grade import coordinator
+from autograder.grade.gradebook import GradebookUnavailable
+from autograder.grade.sandbox import Limits
 from autograder.verdict.calibration import Calibration
 
 # what each fake student's grading does: raise while prepared, raise in the worker, break the pool (once or always)
@@ -48,18 +48,18 @@ def run(tmp_path, monkeypatch):
             return future
         yield submit, concurrent.futures.as_completed
 
-    monkeypatch.setattr(grade, "_prepare", prepare)
-    monkeypatch.setattr(grade, "_record", lambda run, result, problems: grade.Outcome(result["student"], "graded",
+    monkeypatch.setattr(coordinator, "_prepare", prepare)
+    monkeypatch.setattr(coordinator, "_record", lambda run, result, problems: coordinator.Outcome(result["student"], "graded",
                                                                                       problems, 1.0))
-    monkeypatch.setattr(grade, "worker_pool", pool)
-    return grade._Run(tmp_path, "hw", config=None, db_url=f"sqlite:///{tmp_path / 'gradebook.db'}", expected={},
+    monkeypatch.setattr(coordinator, "worker_pool", pool)
+    return coordinator._Run(tmp_path, "hw", config=None, db_url=f"sqlite:///{tmp_path / 'gradebook.db'}", expected={},
                       blanks={}, course_files={}, limits=Limits(), use_sandbox=True, max_submission_bytes=1,
                       calibration=Calibration(frozenset(), ()), secret="s")
 
 
 def grade_all(run, students):
     outcomes = []
-    grade._grade_all(run, students, outcomes.append)
+    coordinator._grade_all(run, students, outcomes.append)
     return {outcome.student: outcome for outcome in outcomes}
 
 
@@ -71,18 +71,18 @@ def test_each_failure_is_its_students_alone_and_marked_done(run):
     assert outcomes[PREPARE_RAISES].messages == [
         "UnicodeEncodeError: 'utf-8' codec can't encode character '\\ud83d' in position 0: surrogates not allowed"]
     assert outcomes[WORKER_RAISES].messages == ["RuntimeError: first line"]
-    assert outcomes[KILLS_ALWAYS].messages == [grade.WORKER_DIED]
+    assert outcomes[KILLS_ALWAYS].messages == [coordinator.WORKER_DIED]
     for student in (PREPARE_RAISES, WORKER_RAISES, KILLS_ALWAYS):
-        marker = grade.read_marker(run.course_dir, "hw", student)
+        marker = coordinator.read_marker(run.course_dir, "hw", student)
         assert marker["status"] == "failed" and marker["messages"] == outcomes[student].messages
 
 
 def test_a_long_message_is_cut_to_one_short_line(run):
-    message = grade._one_line(ValueError("x" * 1000 + "\nmore"))
-    assert len(message) == grade.MAX_MESSAGE and message.endswith("...") and "\n" not in message
+    message = coordinator._one_line(ValueError("x" * 1000 + "\nmore"))
+    assert len(message) == coordinator.MAX_MESSAGE and message.endswith("...") and "\n" not in message
 
 
 def test_a_gradebook_that_cannot_be_reached_stops_the_run(run, tmp_path):
-    unreachable = grade._Run(**{**vars(run), "db_url": f"sqlite:///{tmp_path / 'gone' / 'gradebook.db'}"})
+    unreachable = coordinator._Run(**{**vars(run), "db_url": f"sqlite:///{tmp_path / 'gone' / 'gradebook.db'}"})
     with pytest.raises(GradebookUnavailable, match="cannot be reached"):
         grade_all(unreachable, [FINE, WORKER_RAISES])

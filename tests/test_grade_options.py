@@ -2,9 +2,9 @@
 import dataclasses
 import re
 
-from autograder.__main__ import LIMIT_OPTIONS, build_parser
+from autograder.cli import LIMIT_OPTIONS, build_parser
 from autograder.course import REPO_ROOT
-from autograder.sandbox import Limits
+from autograder.grade.sandbox import Limits
 
 
 def grade_defaults():

@@ -10,11 +10,11 @@ import sys
 import pytest
 from traitlets.config import Config
 
-from autograder import sandbox
+from autograder.grade import sandbox
 from autograder.course import REPO_ROOT, CourseError
-from autograder.gradebook import load_config
-from autograder.sandbox import masked_paths, run_in_sandbox
-from autograder.shortcuts import hidden_libraries
+from autograder.grade.gradebook import load_config
+from autograder.grade.sandbox import masked_paths, run_in_sandbox
+from autograder.grade.shortcuts import hidden_libraries
 
 HIDDEN = ("jax", "torch")
 

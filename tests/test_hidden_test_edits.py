@@ -14,12 +14,12 @@ import shutil
 
 import pytest
 
-from autograder.bug_catalog import EXAMPLES
+from autograder.examples.bug_catalog import EXAMPLES
 from autograder.course import nbgrader, new_course_dir
 from autograder.examples import BLANK, CORRECT, write_submissions
-from autograder.grade import grade_assignment
-from autograder.releases import generate_releases
-from autograder.report import score_table
+from autograder.grade.coordinator import grade_assignment
+from autograder.release import generate_releases
+from autograder.reports.scores import score_table
 
 pytestmark = pytest.mark.e2e
 ASSIGNMENT = "batchnorm"

@@ -25,10 +25,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from autograder import cgroups, scratch
+from autograder.grade.sandbox import cgroups, scratch
 from autograder.examples import BLANK, CORRECT, example_notebooks
-from autograder.grade import read_marker
-from autograder.report import score_table
+from autograder.grade.coordinator import read_marker
+from autograder.reports.scores import score_table
 from conftest import build_course
 
 pytestmark = pytest.mark.e2e

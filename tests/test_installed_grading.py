@@ -21,7 +21,7 @@ import nbformat
 import pytest
 
 from autograder.examples import BLANK, CORRECT
-from autograder.report import score_table
+from autograder.reports.scores import score_table
 from conftest import (SOURCE, build_course, build_wheels, hidden_lines, nbgrader_meta, notebooks, telling,
                       telling_solution_lines)
 
@@ -106,7 +106,7 @@ def search():
     started = time.monotonic()
     found = {"staff": {}, "marked": {}, "searched": 0, "imported": [], "imports": {}}
     found["complete"] = _walk(found, started)
-    for name in ("autograder", "autograder.bug_catalog", "autograder.examples", "torch"):
+    for name in ("autograder", "autograder.examples.bug_catalog", "autograder.examples", "torch"):
         found["imports"][name] = _try_import(name)
     for folder in found["staff"]:
         found["imports"][folder] = _try_import(os.path.basename(folder), os.path.dirname(folder))

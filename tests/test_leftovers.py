@@ -3,7 +3,7 @@ import os
 import subprocess
 import sys
 
-from autograder.leftovers import owned_name, stale
+from autograder.grade.sandbox.leftovers import owned_name, stale
 
 
 def test_only_the_names_of_processes_gone_are_stale(tmp_path):

@@ -7,7 +7,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 import sqlalchemy
 from nbgrader.api import Base, Gradebook
 
-from autograder import reports
+from autograder.reports import gradescope, outcomes, summary
 
 # nbgrader's own add_submission triggers these SQLAlchemy warnings
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
@@ -48,9 +48,9 @@ def executed_notebook():
 
 
 def test_outcomes_give_each_check_and_the_error_line_without_code():
-    outcomes = reports.test_outcomes(executed_notebook())
-    assert [o["grade_id"] for o in outcomes] == ["test_partial", "test_error", "answer_question"]
-    partial, error, answer = outcomes
+    found = outcomes.notebook_outcomes(executed_notebook())
+    assert [o["grade_id"] for o in found] == ["test_partial", "test_error", "answer_question"]
+    partial, error, answer = found
     assert partial == {"grade_id": "test_partial", "points": 3.0, "error": None, "checks": [
         {"description": "first check", "passed": True, "message": None},
         {"description": "second check", "passed": False, "message": "AssertionError: dx: relative error 1e+00"},
@@ -59,13 +59,13 @@ def test_outcomes_give_each_check_and_the_error_line_without_code():
     assert error["checks"] == [{"description": "only check", "passed": False, "message": "ValueError: bad shape"}]
     assert error["error"] == "AssertionError: no check passed (1 run)"
     assert answer == {"grade_id": "answer_question", "points": 2.0, "checks": [], "error": None}
-    assert "secret_value" not in json.dumps(outcomes)
+    assert "secret_value" not in json.dumps(found)
 
 
 def test_outcomes_read_a_notebook_file(tmp_path):
     path = tmp_path / "nb.ipynb"
     nbformat.write(executed_notebook(), path)
-    assert reports.test_outcomes(path) == reports.test_outcomes(str(path)) == reports.test_outcomes(executed_notebook())
+    assert outcomes.notebook_outcomes(path) == outcomes.notebook_outcomes(str(path)) == outcomes.notebook_outcomes(executed_notebook())
 
 
 def make_gradebook(db_url, scores):
@@ -105,7 +105,7 @@ def course(tmp_path):
 
 
 def test_gradescope_results_take_scores_from_the_gradebook_and_outputs_from_the_notebook(course):
-    results = reports.gradescope_results(f"sqlite:///{course / 'gradebook.db'}", "hw", "ada", course / "autograded")
+    results = gradescope.gradescope_results(f"sqlite:///{course / 'gradebook.db'}", "hw", "ada", course / "autograded")
     assert results["score"] == 1.0
     assert [(t["name"], t["score"], t["max_score"]) for t in results["tests"]] == [
         ("nb: test_partial", 1.0, 3.0), ("nb: test_error", 0.0, 2.0), ("nb: answer_question", 0.0, 2.0)]
@@ -122,27 +122,27 @@ def test_gradescope_results_take_scores_from_the_gradebook_and_outputs_from_the_
 
 def test_gradescope_results_report_a_notebook_missing_from_the_submission(course):
     (course / "autograded" / "ada" / "hw" / "nb.ipynb").unlink()
-    results = reports.gradescope_results(f"sqlite:///{course / 'gradebook.db'}", "hw", "ada", course / "autograded")
+    results = gradescope.gradescope_results(f"sqlite:///{course / 'gradebook.db'}", "hw", "ada", course / "autograded")
     assert all("nb.ipynb is not in the submission" in t["output"] for t in results["tests"])
 
 
 def test_gradescope_results_of_an_unknown_student_is_a_one_line_error(course):
     with pytest.raises(ValueError, match=r"^no submission of 'hw' by 'bob' in sqlite:///\S+$"):
-        reports.gradescope_results(f"sqlite:///{course / 'gradebook.db'}", "hw", "bob", course / "autograded")
+        gradescope.gradescope_results(f"sqlite:///{course / 'gradebook.db'}", "hw", "bob", course / "autograded")
 
 
 def test_a_missing_gradebook_is_a_one_line_error_and_is_not_created(tmp_path):
     with pytest.raises(ValueError, match=r"^no gradebook at \S+gradebook.db$"):
-        reports.gradescope_results(f"sqlite:///{tmp_path / 'gradebook.db'}", "hw", "ada", tmp_path)
+        gradescope.gradescope_results(f"sqlite:///{tmp_path / 'gradebook.db'}", "hw", "ada", tmp_path)
     with pytest.raises(ValueError, match=r"^no gradebook at "):
-        reports.write_class_summary(f"sqlite:///{tmp_path / 'gradebook.db'}", "hw", tmp_path / "out")
+        summary.write_class_summary(f"sqlite:///{tmp_path / 'gradebook.db'}", "hw", tmp_path / "out")
     assert not list(tmp_path.iterdir())
 
 
 def test_write_gradescope_results_writes_results_json_in_the_feedback_folder(course):
-    path = reports.write_gradescope_results(course, "hw", "ada")
+    path = gradescope.write_gradescope_results(course, "hw", "ada")
     assert path == course / "feedback" / "ada" / "hw" / "results.json"
-    assert json.loads(path.read_text()) == reports.gradescope_results(
+    assert json.loads(path.read_text()) == gradescope.gradescope_results(
         f"sqlite:///{course / 'gradebook.db'}", "hw", "ada", course / "autograded")
     assert [p.name for p in path.parent.iterdir()] == ["results.json"], "temporary file left behind"
 
@@ -150,10 +150,10 @@ def test_write_gradescope_results_writes_results_json_in_the_feedback_folder(cou
 def test_class_summary_writes_a_page_and_two_png_charts(tmp_path):
     db_url = f"sqlite:///{tmp_path / 'gradebook.db'}"
     make_gradebook(db_url, {"ada": (3.0, 2.0, None), "bob": (1.5, 0.0, None), "cy": (3.0, 0.0, None)})
-    page = reports.write_class_summary(db_url, "hw", tmp_path / "summary")
+    page = summary.write_class_summary(db_url, "hw", tmp_path / "summary")
     assert page == tmp_path / "summary" / "summary.html"
     text = page.read_text()
-    for image in (reports.HISTOGRAM, reports.PASS_RATES):
+    for image in (summary.HISTOGRAM, summary.PASS_RATES):
         assert f'src="{image}"' in text
         assert (page.parent / image).read_bytes().startswith(PNG_HEADER)
     assert "3 students" in text and "mean 3.17" in text and "median 3.00" in text
@@ -167,14 +167,14 @@ def test_class_summary_says_loudly_which_cells_were_graded_in_the_kernel(tmp_pat
     db_url = f"sqlite:///{tmp_path / 'gradebook.db'}"
     make_gradebook(db_url, {"ada": (3.0, 2.0, None)})
     line = "Hw.ipynb/test_partial: graded in the kernel, not outside it: the solution earns 0 of 3 points there"
-    text = reports.write_class_summary(db_url, "hw", tmp_path / "summary", in_kernel=[line]).read_text()
+    text = summary.write_class_summary(db_url, "hw", tmp_path / "summary", in_kernel=[line]).read_text()
     assert '<div class="warning">' in text and f"<li>{line}</li>" in text
 
 
 def test_class_summary_statistics_per_test():
     tests = [("t", 2.0, False), ("answer", 1.0, True)]
     rows = {"a": {"t": 2.0, "answer": None}, "b": {"t": 1.0, "answer": 1.0}}
-    assert reports.per_test_statistics(tests, rows) == [
+    assert summary.per_test_statistics(tests, rows) == [
         {"grade_id": "t", "max_score": 2.0, "manual": False, "graded": 2, "mean": 1.5, "pass_rate": 0.5},
         {"grade_id": "answer", "max_score": 1.0, "manual": True, "graded": 1, "mean": 1.0, "pass_rate": 1.0}]
 
@@ -183,6 +183,6 @@ def test_class_summary_of_an_unknown_assignment_is_a_one_line_error(tmp_path):
     db_url = f"sqlite:///{tmp_path / 'gradebook.db'}"
     make_gradebook(db_url, {})
     with pytest.raises(ValueError, match="^no submission of 'hw'"):
-        reports.write_class_summary(db_url, "hw", tmp_path / "out")
+        summary.write_class_summary(db_url, "hw", tmp_path / "out")
     with pytest.raises(ValueError, match="^no assignment 'nope'"):
-        reports.write_class_summary(db_url, "nope", tmp_path / "out")
+        summary.write_class_summary(db_url, "nope", tmp_path / "out")

@@ -16,10 +16,12 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from nbgrader.utils import determine_grade
 
-from autograder import cgroups, sandbox, scratch
+from autograder.grade.sandbox import cgroups, scratch
+
+from autograder.grade import sandbox
 from autograder.course import REPO_ROOT
-from autograder.kernel_run import execute_notebook
-from autograder.sandbox import Limits, SandboxUnavailable, check_sandbox, run_in_sandbox
+from autograder.grade.kernel_run import execute_notebook
+from autograder.grade.sandbox import Limits, SandboxUnavailable, check_sandbox, run_in_sandbox
 from test_caps import SPAWN
 
 SMALL = dict(cell_timeout=2, notebook_timeout=30, memory_mb=1024, max_processes=64, max_output_bytes=10_000)

@@ -7,15 +7,15 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from assignments.notebook_cells import cells_of
-from autograder.__main__ import main
-from autograder.bug_catalog import Bug, Edit
+from autograder.cli import main
+from autograder.examples.bug_catalog import Bug, Edit
 from autograder.examples import BLANK, CORRECT, write_submissions
-from autograder.grade import read_marker
-from autograder.report import score_table
-from autograder.sandbox import Limits
+from autograder.grade.coordinator import read_marker
+from autograder.reports.scores import score_table
+from autograder.grade.sandbox import Limits
 from autograder.verdict.judge import judge_notebook
 from autograder.verdict.library_calls import static_uses
-from autograder.workers import support_python_path
+from autograder.grade.workers import support_python_path
 from conftest import build_course
 
 FLAGGED = ["torch.nn.functional.batch_norm", "torch.batch_norm", "torch.nn.BatchNorm1d"]

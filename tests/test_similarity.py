@@ -8,7 +8,7 @@ import pytest
 from nbformat.v4 import new_code_cell
 
 import similarity_fixtures as fixtures
-from autograder.__main__ import main
+from autograder.cli import main
 from autograder.course import CourseError
 from autograder.similarity import DEFAULT_THRESHOLD
 from autograder.similarity.code import release_code, release_solutions, student_code, written_cells

@@ -6,8 +6,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from autograder.structure import restore_structure
-from autograder.submissions import SubmissionRefused, find_students, read_submission
+from autograder.grade.structure import restore_structure
+from autograder.grade.submissions import SubmissionRefused, find_students, read_submission
 
 
 def cell(grade_id, source, **meta):

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from assignments.notebook_import import names_from_notebook
-from autograder.bug_catalog import EXAMPLES
+from autograder.examples.bug_catalog import EXAMPLES
 from autograder.examples import plant
 from conftest import SOURCE
 

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from autograder.untrusted_files import TooLarge, UntrustedFileError, read_untrusted, walk_untrusted
+from autograder.grade.untrusted_files import TooLarge, UntrustedFileError, read_untrusted, walk_untrusted
 
 
 @pytest.fixture

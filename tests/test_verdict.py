@@ -17,10 +17,10 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from assignments.notebook_cells import SKIP_TAG, cells_of
-from autograder.sandbox import Limits, check_sandbox
+from autograder.grade.sandbox import Limits, check_sandbox
 from autograder.verdict.check_lines import checks_in, disagreements
 from autograder.verdict.judge import judge_notebook
-from autograder.workers import support_python_path
+from autograder.grade.workers import support_python_path
 
 NAME = "Double.ipynb"
 SETUP = """import time

@@ -10,7 +10,7 @@ import difflib
 
 import nbformat
 
-from ..submissions import parse_notebook
+from ..grade.submissions import parse_notebook
 
 ADDED = "added cell"
 

@@ -5,9 +5,9 @@ import pathlib
 from tqdm.auto import tqdm
 
 from ..course import CourseError
-from ..gradebook import load_config
-from ..submissions import find_students
-from ..workers import worker_pool
+from ..grade.gradebook import load_config
+from ..grade.submissions import find_students
+from ..grade.workers import worker_pool
 from . import DEFAULT_THRESHOLD
 from .code import read_release, release_code, release_solutions
 from .fingerprints import boilerplate_hashes, fingerprint, tokenize_submission

@@ -20,7 +20,7 @@ import time
 
 from assignments import plain_data
 
-from .. import sandbox
+from ..grade import sandbox
 
 DRIVER = pathlib.Path(__file__).with_name("driver.py")
 DRIVER_IN_SANDBOX = pathlib.Path("/tmp/observe_driver.py")

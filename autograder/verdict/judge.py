@@ -33,7 +33,7 @@ from assignments import observing, plain_data
 from assignments.notebook_cells import (CellRunner, cells_of, is_skipped, is_test_cell, nbgrader_meta,
                                         student_code_cells)
 
-from ..sandbox import Limits
+from ..grade.sandbox import Limits
 from .driver_client import NotebookDriver
 from .shipping import StudentName, function_spec
 from .library_calls import static_uses

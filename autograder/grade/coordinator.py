@@ -35,11 +35,11 @@ from nbgrader.api import Gradebook
 from tqdm.auto import tqdm
 
 from . import gradebook, sandbox, submissions
-from .course import CourseError
+from ..course import CourseError
 from .course_secret import course_secret
 from .shortcuts import flagged_calls, hidden_libraries
 from .structure import restore_structure
-from .verdict.calibration import Calibration, calibrate
+from ..verdict.calibration import Calibration, calibrate
 from .workers import limits_dict, remove_leftovers, support_python_path, unenforced_caps, worker_pool
 
 MARKER = ".harness.json"

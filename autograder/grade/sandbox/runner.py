@@ -5,7 +5,7 @@ uses the standard library, nbformat, nbclient and jupyter_client only.
 autograder/sandbox.py starts it, with the notebook's JSON on stdin and the
 notebook's folder as working directory, as
 
-    python sandbox_runner.py --result-fd N --cell-timeout S --max-output-bytes B --kernel NAME
+    python runner.py --result-fd N --cell-timeout S --max-output-bytes B --kernel NAME
 
 and reads one JSON object per line from file descriptor N, one per code cell in
 notebook order: {"index", "execution_count", "outputs", "outcome"}, where

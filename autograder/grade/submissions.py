@@ -16,7 +16,7 @@ import stat
 import nbformat
 from nbgrader.utils import parse_utc
 
-from .course import CourseError
+from ..course import CourseError
 from .structure import grade_id
 from .untrusted_files import TooLarge, UntrustedFileError, read_untrusted, walk_untrusted
 

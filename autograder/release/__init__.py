@@ -5,9 +5,11 @@ stubs, hidden tests removed) and `nbgrader generate_solution`, with the
 preprocessors set in nbgrader_config.py, the solution version (solutions kept,
 hidden tests and markers removed). Both carry no outputs.
 """
+import pathlib
 import shutil
+import tempfile
 
-from .course import ASSIGNMENTS, REPO_ROOT, nbgrader, release_dir
+from ..course import ASSIGNMENTS, REPO_ROOT, CourseError, nbgrader, new_course_dir, release_dir
 
 VERSIONS = ("student", "solution")
 
@@ -26,3 +28,19 @@ def copy_releases(course_dir, assignments=ASSIGNMENTS, repo=REPO_ROOT):
             if target.exists():
                 shutil.rmtree(target)
             shutil.copytree(release_dir(course_dir, version, assignment), target)
+
+
+def rebuild_releases(*, assignments=ASSIGNMENTS):
+    """
+    Rebuild the repository's release/ folders of some assignments from source/, in a scratch course.
+
+    Raises CourseError for an assignment this course does not have.
+    """
+    unknown = sorted(set(assignments) - set(ASSIGNMENTS))
+    if unknown:
+        raise CourseError(f"unknown assignment {', '.join(unknown)} (known: {', '.join(ASSIGNMENTS)})")
+    with tempfile.TemporaryDirectory() as scratch:
+        course = new_course_dir(pathlib.Path(scratch) / "course", assignments)
+        for assignment in assignments:
+            generate_releases(course, assignment)
+        copy_releases(course, assignments)

@@ -27,12 +27,13 @@ import pathlib
 import nbformat
 from nbgrader.utils import setenv
 
-from . import cgroups, sandbox, scratch
+from . import sandbox
+from .sandbox import cgroups, scratch
 from .kernel_run import execute_notebook
-from .preprocessors import without_hidden_tests
-from .verdict.merge import merge_verdict
-from .verdict.run import JudgeFailed, run_judge
-from .verdict.library_calls import shortcut_lines
+from ..preprocessors import without_hidden_tests
+from ..verdict.merge import merge_verdict
+from ..verdict.run import JudgeFailed, run_judge
+from ..verdict.library_calls import shortcut_lines
 
 
 def support_python_path():

@@ -61,9 +61,9 @@ from data_utils import DATASET_VARIABLE
 from data_utils.cifar10 import DIR_VARIABLE
 
 from . import cgroups
-from .course import REPO_ROOT
+from ...course import REPO_ROOT
 from .installed import installed_paths
-from .untrusted_files import is_plain, walk_untrusted
+from ..untrusted_files import is_plain, walk_untrusted
 
 SUPPORT_PACKAGES = ("assignments", "data_utils")  # what the notebooks import from this repository
 STAFF_PACKAGES = ("autograder",)  # the grader: never inside a sandbox, however it is installed

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SAWarning, SQLAlche
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-from .course import CONFIG_FILE, CourseError
+from ..course import CONFIG_FILE, CourseError
 
 RETRIES = 5  # concurrent graders on one database can collide on the same new rows
 

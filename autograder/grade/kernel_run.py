@@ -1,6 +1,6 @@
 """A student's notebook run in a sandbox, cell by cell, as nbgrader runs it, and what the run left.
 
-`execute_notebook` runs autograder/sandbox_runner.py in a sandbox
+`execute_notebook` runs autograder/grade/sandbox/runner.py in a sandbox
 (autograder/sandbox.py), which executes the notebook with nbclient and streams
 each finished cell back; the executed notebook is rebuilt here from those
 records, with a one-line status of the whole run.
@@ -17,7 +17,7 @@ import nbformat
 
 from .sandbox import Limits, last_line, run_in_sandbox
 
-RUNNER = pathlib.Path(__file__).with_name("sandbox_runner.py")
+RUNNER = pathlib.Path(__file__).parent / "sandbox" / "runner.py"
 RUNNER_IN_SANDBOX = pathlib.Path("/tmp/sandbox_runner.py")
 
 

@@ -14,7 +14,7 @@ import nbformat
 from nbformat.v4 import new_code_cell
 
 from .bug_catalog import EXAMPLES
-from .course import release_dir
+from ..course import release_dir
 
 CORRECT, BLANK = "correct", "blank"
 

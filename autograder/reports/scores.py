@@ -1,4 +1,7 @@
 """Per-student, per-test scores read from an nbgrader gradebook."""
+import os
+
+import sqlalchemy
 from nbgrader.api import Gradebook
 
 
@@ -40,3 +43,10 @@ def format_table(tests, rows):
     render = lambda row: "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
                                    for i, (cell, w) in enumerate(zip(row, widths)))
     return "\n".join(render(row) for row in [headers, *lines])
+
+
+def require_gradebook(db_url):
+    """Raise ValueError if db_url names a SQLite file that does not exist (nbgrader would create an empty one)."""
+    url = sqlalchemy.engine.make_url(db_url)
+    if url.get_backend_name() == "sqlite" and url.database and not os.path.exists(url.database):
+        raise ValueError(f"no gradebook at {url.database}")

@@ -7,7 +7,7 @@ Set in nbgrader_config.py as `c.Shortcuts.<rule>`, one entry per assignment id;
 from traitlets import Dict, List, TraitError, Unicode
 from traitlets.config import Configurable
 
-from .course import CourseError
+from ..course import CourseError
 
 
 class Shortcuts(Configurable):
