@@ -46,7 +46,7 @@ def _release(args):
 
 
 def _grade(args):
-    from .grade.command import grade_and_report  # nbgrader and dask load only for the commands that use them
+    from .grade.pipeline import grade_and_report  # nbgrader and dask load only for the commands that use them
     limits = sandbox.Limits(**{field.name: getattr(args, field.name) for field in dataclasses.fields(sandbox.Limits)})
     return grade_and_report(course_dir=args.course_dir, assignment=args.assignment, students=args.student,
                             zip_file=args.zip, workers=args.workers, scheduler=args.scheduler, db=args.db,
@@ -55,7 +55,7 @@ def _grade(args):
 
 
 def _similarity(args):
-    from .similarity.command import similarity_report
+    from .similarity.report_run import similarity_report
     return similarity_report(course_dir=args.course_dir, assignment=args.assignment, threshold=args.threshold,
                              workers=args.workers, scheduler=args.scheduler, progress=sys.stderr.isatty())
 

@@ -1,6 +1,6 @@
 """The `grade` stage: every submission of an assignment, graded in parallel, sandboxed and resumable.
 
-- ``command``: the verb, grade_and_report (keyword-only): grade, then write the reports
+- ``pipeline``: the verb, grade_and_report (keyword-only): grade, then write the reports
 - ``coordinator``: grade_assignment: jobs out to the workers, grades into the gradebook, markers for reruns
 - ``submissions`` and ``untrusted_files``: a student's submitted files, read without following links, capped
 - ``structure``: the release's cells and metadata restored into a submitted notebook

@@ -5,7 +5,7 @@
 - pairs: every pair scored by the fingerprints it shares; copied regions located
 - compare: the whole comparison of an assignment, tokenizing on local or Dask workers
 - page: the HTML report, reports/<assignment>/similarity.html
-- command: the verb, similarity_report (keyword-only; autograder.cli parses its options)
+- report_run: the verb, similarity_report (keyword-only; autograder.cli parses its options)
 """
 
 # The similarity from which a pair is flagged, unless --threshold or the course config's
