@@ -3,7 +3,6 @@
   demo        rebuild release/, grade the example submissions with plain nbgrader, print the scores
   release     rebuild release/ from source/
   grade       grade every submission of an assignment: parallel, sandboxed, judged outside the kernel, resumable
-  check       a student's self-check: run a notebook's visible tests and print a score per test
   similarity  which submissions share their code: pairs ranked, side by side, in reports/<assignment>/similarity.html
 """
 import argparse
@@ -12,7 +11,7 @@ import pathlib
 import sys
 import tempfile
 
-from . import check, sandbox
+from . import sandbox
 from .course import ASSIGNMENTS, CourseError, new_course_dir
 from .demo import DEMO_DIR, run_demo
 from .releases import copy_releases, generate_releases
@@ -115,7 +114,6 @@ def build_parser():
                             f"(default: {MAX_SUBMISSION_MB})")
     grade.set_defaults(run=_grade)
 
-    check.add_check_parser(commands).set_defaults(run=check.run_check)
     add_similarity_parser(commands, _positive).set_defaults(run=run_similarity)
     return parser
 

@@ -1,8 +1,8 @@
 """Reports made from autograded notebooks and the gradebook: per-test outcomes, Gradescope results, class summary.
 
 - ``test_outcomes``: what each graded cell of a notebook printed (the Rubric's
-  ``ok`` / ``FAIL`` lines of assignments.grading) and the error it raised, in
-  one line each; never code or tracebacks, so hidden checks stay hidden.
+  ``ok`` / ``FAIL`` / ``NOTE`` lines, read by assignments.outcomes) and the error
+  it raised, in one line each; never code or tracebacks, so hidden checks stay hidden.
 - ``gradescope_results`` / ``write_gradescope_results``: one student's
   Gradescope autograder ``results.json``, scores taken from the nbgrader gradebook.
 - ``write_class_summary``: an HTML page with the score histogram and the pass
@@ -13,7 +13,6 @@ import html
 import json
 import os
 import pathlib
-import re
 import statistics
 import tempfile
 
@@ -25,12 +24,10 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 
+from assignments.outcomes import cell_outcome, outcome_lines
+
 from .report import score_table
 from .similarity.page import PAGE as SIMILARITY
-
-# A Rubric check line (`ok    ...` or `FAIL  ...`), for a failure followed by its `      Type: message` line.
-# An exception without a message prints as 'Type: '; the message group leaves that colon out.
-_CHECK_LINE = re.compile(r"^(ok {4}|FAIL {2})(\S.*)$(?:\n {6}(\S.*?):?[ \t]*$)?", re.M)
 
 HISTOGRAM, PASS_RATES, SUMMARY = "scores.png", "pass_rates.png", "summary.html"
 
@@ -43,9 +40,7 @@ def test_outcomes(autograded_notebook):
     - autograded_notebook: A NotebookNode, or the path of a notebook file
 
     Returns a list, in notebook order, of one dict per graded cell (nbgrader
-    metadata grade: true): grade_id, points (its maximum), checks (a list of
-    {description, passed, message}, message the failure's 'Type: message' line
-    or None) and error ('ExceptionType: message' if the cell raised, else None).
+    metadata grade: true), as assignments.outcomes.cell_outcome makes it.
     """
     nb = autograded_notebook
     if isinstance(nb, (str, os.PathLike)):
@@ -54,40 +49,6 @@ def test_outcomes(autograded_notebook):
 
 
 test_outcomes.__test__ = False  # pytest must not collect it where a test module imports it
-
-
-def cell_outcome(cell):
-    """The outcome of one graded cell, as described in test_outcomes."""
-    outputs = cell.get("outputs", [])
-    stdout = "".join(o.text for o in outputs if o.output_type == "stream" and o.name == "stdout")
-    errors = [o for o in outputs if o.output_type == "error"]
-    return {
-        "grade_id": cell.metadata.nbgrader["grade_id"],
-        "points": float(cell.metadata.nbgrader["points"]),
-        "checks": [_check(*found) for found in _CHECK_LINE.findall(stdout)],
-        "error": _error_line(errors[0]) if errors else None,
-    }
-
-
-def _check(prefix, description, message):
-    passed = prefix.startswith("ok")
-    return {"description": description, "passed": passed, "message": None if passed else message or None}
-
-
-def outcome_lines(outcome):
-    """A cell outcome as the lines a student reads: one per check, failures with their message, then the error."""
-    lines = []
-    for check in outcome["checks"]:
-        lines.append(("ok    " if check["passed"] else "FAIL  ") + check["description"])
-        if check["message"]:
-            lines.append("      " + check["message"])
-    if outcome["error"]:
-        lines.append(f"error: {outcome['error']}")
-    return lines
-
-
-def _error_line(output):
-    return f"{output.ename}: {output.evalue}" if output.evalue else output.ename
 
 
 def gradescope_results(db_url, assignment, student, autograded_dir):

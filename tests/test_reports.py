@@ -51,14 +51,14 @@ def test_outcomes_give_each_check_and_the_error_line_without_code():
     outcomes = reports.test_outcomes(executed_notebook())
     assert [o["grade_id"] for o in outcomes] == ["test_partial", "test_error", "answer_question"]
     partial, error, answer = outcomes
-    assert partial == {"grade_id": "test_partial", "points": 3.0, "error": None, "checks": [
+    assert partial == {"grade_id": "test_partial", "points": 3.0, "error": None, "notes": [], "checks": [
         {"description": "first check", "passed": True, "message": None},
         {"description": "second check", "passed": False, "message": "AssertionError: dx: relative error 1e+00"},
         {"description": "stub check", "passed": False, "message": "NotImplementedError"},
     ]}
     assert error["checks"] == [{"description": "only check", "passed": False, "message": "ValueError: bad shape"}]
     assert error["error"] == "AssertionError: no check passed (1 run)"
-    assert answer == {"grade_id": "answer_question", "points": 2.0, "checks": [], "error": None}
+    assert answer == {"grade_id": "answer_question", "points": 2.0, "checks": [], "notes": [], "error": None}
     assert "secret_value" not in json.dumps(outcomes)
 
 
