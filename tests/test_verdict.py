@@ -191,7 +191,9 @@ def test_an_exception_is_reported_with_its_type_and_message(sandboxed, tmp_path)
     points, checks, outputs, _ = judged(tmp_path, nb)
     kernel_points, kernel_checks, kernel_outputs = in_kernel(tmp_path, nb)
     assert points == kernel_points == 0
-    assert any(o["output_type"] == "error" and o["ename"] == "KeyError" for o in outputs)
+    # one line, as in the kernel: the type, the message and the student's function that raised it
+    told = "KeyError: 'no such key' (raised in double)"
+    assert any(o["output_type"] == "error" and o["evalue"] == told and o["traceback"] == [told] for o in outputs)
 
 
 def test_an_endless_loop_costs_its_checks_and_the_run_goes_on(sandboxed, tmp_path):
