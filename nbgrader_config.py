@@ -8,7 +8,8 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
     ClearHiddenTests, ClearMarkScheme, ClearOutput, GetGrades, IncludeHeaderFooter, LockCells)
 
-from autograder.preprocessors import STDERR_WARNINGS, HideHiddenTests, RemoveSolutionMarkers
+from assignments.outcomes import STDERR_WARNINGS
+from autograder.preprocessors import HideHiddenTests, RemoveSolutionMarkers
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 

@@ -4,8 +4,9 @@ nbgrader reads a test cell's points from its last expression when that is a
 number, and gives 0 when the cell raises. A ``Rubric`` turns a list of named
 checks into that number:
 
-    rubric = Rubric(points=4)
+    rubric = Rubric(points=4, test="test_forward_train")
     with rubric.check("normalizes each feature of an N == D input"):
+        out = observe(lambda: batchnorm_forward(x, gamma, beta, {"mode": "train"})[0])
         expect_close(out, expected, tol=1e-7, what="out")
     rubric.score()        # the cell's last line
 
@@ -13,9 +14,20 @@ The points earned are ``points * (weight of passed checks) / (weight of the
 checks that ran)``: a cell whose hidden checks were removed (the student
 release) is scored on its visible checks alone, and the autograder, which runs
 them all, gives partial credit. A failed check is reported in one line (its
-exception type and message) and never as a traceback, so hidden tests do not
-show their code. Warnings raised inside a check are recorded, not printed:
-nbgrader would otherwise treat them as stderr output and zero the cell.
+exception type and message: the figure measured and the range expected) and
+never as a traceback, so hidden tests do not show their code; a cell no check
+of which passed ends in one line too (failures.CheckFailed). Warnings raised
+inside a check are recorded, not printed: nbgrader would otherwise treat them
+as stderr output and zero the cell.
+
+A test cell that runs functions another test cell checks declares it, with what
+it runs (``uses``); when both fail, its output says that the earlier failure
+may be the cause:
+
+    rubric = Rubric(points=4, test="test_backward",
+                    uses={"test_forward_train": "the gradient check differentiates your batchnorm_forward"})
+    ...
+    NOTE  the gradient check differentiates your batchnorm_forward, which failed test_forward_train: fix that first
 """
 import contextlib
 import copy
@@ -23,19 +35,32 @@ import warnings
 
 import numpy as np
 
+from .failures import CheckFailed, describe
+from .measures import report
 from .observing import hidden_seed, observe  # noqa: F401 (test cells import them from here with the Rubric)
+
+NOTE = "NOTE  "  # the prefix of a line telling that an earlier failed test may cause this one's failures
+
+_passed = {}  # test name -> whether its every check passed, for the Rubrics of this process (kernel or grader)
 
 
 class Rubric:
     """Named, weighted checks of one graded cell and the points they earn."""
 
-    def __init__(self, points):
+    def __init__(self, points, test=None, uses=None):
         """
         Inputs:
         - points: The cell's points (nbgrader metadata); the most score() returns
+        - test: The cell's name (its grade id), which other cells' `uses` refer to
+        - uses: {test name: what this cell runs that that test checks}, e.g.
+          {"test_forward_train": "the gradient check differentiates your batchnorm_forward"}
         """
         self.points = float(points)
-        self.results = []  # (description, weight, passed)
+        self.test = test
+        self.uses = dict(uses or {})
+        self.results = []  # (description, weight, passed, reason)
+        if test is not None:
+            _passed[test] = False  # until score() finds every check passed: a cell that crashes has failed
 
     @contextlib.contextmanager
     def check(self, description, weight=1):
@@ -51,26 +76,46 @@ class Rubric:
                 warnings.simplefilter("always")
                 yield
         except Exception as error:  # a failing student function can raise anything
-            self.results.append((description, weight, False))
-            print(f"FAIL  {description}\n      {type(error).__name__}: {error}")
+            # an assertion is the check's own reason; anything else, what the student's code raised
+            reason = f"AssertionError: {error}" if type(error) is AssertionError else describe(error)
+            self.results.append((description, weight, False, reason))
+            print(f"FAIL  {description}\n      {reason}")
         else:
-            self.results.append((description, weight, True))
+            self.results.append((description, weight, True, None))
             print(f"ok    {description}")
 
     def score(self):
         """
         Points earned by the checks that ran, as a float nbgrader reads.
 
-        Raises AssertionError when no check passed (nbgrader then gives 0 and
-        `nbgrader validate` shows the cell as failing).
+        Under a failure, prints a NOTE line for each test in `uses` that failed earlier.
+        Raises CheckFailed when no check passed (nbgrader then gives 0); its one
+        line names the first failed check, its reason and the notes.
         """
-        total = sum(weight for _, weight, _ in self.results)
-        passed = sum(weight for _, weight, ok in self.results if ok)
+        total = sum(weight for _, weight, _, _ in self.results)
+        passed = sum(weight for _, weight, ok, _ in self.results if ok)
+        notes = [f"{what}, which failed {test}: fix that first"
+                 for test, what in self.uses.items() if _passed.get(test) is False]
+        if passed < total or total == 0:
+            for note in notes:
+                print(NOTE + note)
+        if self.test is not None:
+            _passed[self.test] = total > 0 and passed == total
         if total == 0 or passed == 0:
-            raise AssertionError(f"no check passed ({len(self.results)} run)")
+            raise CheckFailed(self._failure_line(notes))
         earned = round(self.points * passed / total, 2)
         print(f"score: {earned:g} / {self.points:g}")
         return earned
+
+    def _failure_line(self, notes):
+        """The one line of a cell that earns 0: the first failed check and its reason, the number of others."""
+        failed = [(description, reason) for description, _, ok, reason in self.results if not ok]
+        if not failed:
+            return f"0 / {self.points:g} points: no check ran"
+        description, reason = failed[0]
+        more = f" (and {len(failed) - 1} more failed checks above)" if len(failed) > 1 else ""
+        return " ".join([f"0 / {self.points:g} points: FAIL {description}: {reason}{more}.",
+                         *(f"Note: {note}." for note in notes)])
 
 
 def hidden_rng(k):
@@ -104,6 +149,44 @@ def expect_close(actual, expected, tol, what):
     error = float(np.max(np.abs(a - e) / np.maximum(max(1e-8, floor), np.abs(a) + np.abs(e)), initial=0.0))
     if error > tol:
         raise AssertionError(f"{what}: relative error {error:.1e}, must be below {tol:.0e}")
+
+
+def expect_near(actual, expected, what, rtol=0.0, atol=0.0):
+    """
+    Assert np.allclose(actual, expected, rtol, atol), every entry finite.
+
+    Inputs:
+    - actual: The measured array (or number)
+    - expected: What a correct implementation gives (broadcast against actual)
+    - what: Name used in the failure message, e.g. 'stds'
+    - rtol, atol: The tolerances of np.allclose
+
+    The failure message shows the values measured and expected and the tolerance:
+    'stds [0.99749686 0.99749686 0.99749686], expected [1. 1. 1.] within 1e-06 relative'.
+    """
+    actual, expected = np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    if not (np.all(np.isfinite(actual)) and np.allclose(actual, expected, rtol=rtol, atol=atol)):
+        within = " and ".join([f"{atol:g} absolute"] * bool(atol) + [f"{rtol:g} relative"] * bool(rtol)) or "exactly"
+        shown = np.broadcast_to(expected, actual.shape) if actual.shape else expected
+        raise AssertionError(f"{what} {np.array2string(actual, precision=8)}, "
+                             f"expected {np.array2string(shown, precision=8)} within {within}")
+
+
+def expect_at_most(figures):
+    """
+    Print each measured figure with its bound (measures.report) and assert none is above it.
+
+    Inputs:
+    - figures: A list of (name, value, high): what was measured, the float measured, its largest accepted value
+
+    The failure message names the first three figures above their bound, 'dx error 3.1e-03 (at most 1e-08)',
+    and counts the others (all are printed).
+    """
+    outside = [f"{name} {value:.1e} (at most {high:.0e})"
+               for name, value, high in figures if not report(name, value, high)]
+    if outside:
+        more = [f"and {len(outside) - 3} more printed above"] if len(outside) > 3 else []
+        raise AssertionError("; ".join(outside[:3] + more))
 
 
 def snapshot(value):

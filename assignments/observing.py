@@ -33,8 +33,10 @@ returned. So that both places agree, in both:
   function returns;
 - numpy's global random state (and PyTorch's) goes in and comes back, so that
   np.random.seed(231) in the test cell seeds the student's initialization too;
-- an exception the student's code raises is raised by observe, with its type's
-  name and its message.
+- an exception the student's code raises comes out of observe as a
+  failures.CodeFailed whose message is the one line failures.describe tells:
+  its type's name, its message and the student's function that raised it
+  (a bare NotImplementedError names the function still to write).
 
 The function may call the student's functions and classes, the setup cell's
 imports, and functions defined in test and setup cells; it must not print
@@ -46,6 +48,7 @@ import hashlib
 import types
 
 from . import plain_data
+from .failures import CodeFailed, describe
 
 _judge = None   # set by the out-of-kernel grader: judge(fn) observes fn in the sandbox
 _secret = None  # set by the out-of-kernel grader: the course's secret, which hidden_seed mixes in
@@ -58,11 +61,15 @@ def observe(fn):
     Inputs:
     - fn: A function of no arguments (a lambda, or a def used as @observe)
 
-    Returns what fn returned, after plain_data.round_trip. Raises what fn raised.
+    Returns what fn returned, after plain_data.round_trip.
+    Raises CodeFailed, telling in one line what fn raised (failures.describe).
     """
-    if _judge is not None:
-        return _judge(fn)
-    return plain_data.round_trip(isolated(fn)())
+    try:
+        if _judge is not None:
+            return _judge(fn)
+        return plain_data.round_trip(isolated(fn)())
+    except Exception as error:
+        raise CodeFailed(describe(error, skip=(getattr(fn, "__code__", None),))) from None
 
 
 def judging():

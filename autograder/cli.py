@@ -4,7 +4,6 @@ command run by a keyword-only function of its stage's package.
   demo        rebuild release/, grade the example submissions with plain nbgrader, print the scores
   release     rebuild release/ from source/
   grade       grade every submission of an assignment: parallel, sandboxed, judged outside the kernel, resumable
-  check       a student's self-check: run a notebook's visible tests and print a score per test
   similarity  which submissions share their code: pairs ranked, side by side, in reports/<assignment>/similarity.html
 """
 import argparse
@@ -12,7 +11,6 @@ import dataclasses
 import pathlib
 import sys
 
-from . import check
 from .course import ASSIGNMENTS, CourseError
 from .demo import DEMO_DIR, run_demo
 from .grade import sandbox
@@ -126,7 +124,6 @@ def build_parser():
                             f"(default: {MAX_SUBMISSION_MB})")
     grade.set_defaults(run=_grade)
 
-    check.add_check_parser(commands).set_defaults(run=check.run_check)
     similarity = commands.add_parser(
         "similarity", help="which submissions share their code: reports/ASSIGNMENT/similarity.html",
         description="Compare the code students wrote (solution cells and added cells, never the release's) across "

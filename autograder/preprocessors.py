@@ -11,13 +11,10 @@ import copy
 import re
 
 from assignments.notebook_cells import is_test_cell, nbgrader_meta
+from assignments.outcomes import error_line
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader import utils
 from traitlets import Unicode
-
-# Python warnings on stderr (e.g. numpy's 'RuntimeWarning: ...'): nbgrader_config.py tells
-# IgnorePattern to drop them, so that they do not zero a test cell.
-STDERR_WARNINGS = r"\w+Warning: "
 
 # nbgrader's own default delimiters (ClearSolutions, ClearHiddenTests)
 _SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
@@ -49,7 +46,7 @@ class HideHiddenTests(NbGraderPreprocessor):
         cell.source = _HIDDEN_REGION.sub(self.notice, cell.source)
         for output in cell.get("outputs", []):
             if output.output_type == "error":
-                output.traceback = [f"{output.ename}: {output.evalue}"]
+                output.traceback = [error_line(output)]
         return cell, resources
 
 

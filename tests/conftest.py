@@ -119,6 +119,41 @@ def bwrap():
         pytest.skip(str(error))
 
 
+# A reason that says what was measured or expected: a number, or the words of an expectation
+TELLING_REASON = re.compile(r"\d|expected|must|not implemented|modified in place|missing|differ|NaN", re.I)
+BARE_NOT_IMPLEMENTED = re.compile(r"NotImplementedError:?\s*($|\.)", re.M)
+
+
+def assert_failures_tell_one_line(nb, assignment, where):
+    """
+    Every failing check of an executed notebook's test cells (kernel or judge outputs) tells one line: a reason
+    with a measured value or an expectation (strictly for the batchnorm assignment, whose visible checks all
+    print theirs), no traceback into assignments/, no bare NotImplementedError.
+    """
+    from assignments.outcomes import cell_outcome
+    for cell in graded_cells(nb):
+        outcome = cell_outcome(cell)
+        texts = [output.get("text", "") for output in cell.outputs] + [
+            "\n".join(output.get("traceback", [])) + output.get("evalue", "") for output in cell.outputs]
+        shown = "\n".join(texts)
+        assert "Traceback" not in shown and "assignments/" not in shown, (where, outcome["grade_id"], shown)
+        assert not BARE_NOT_IMPLEMENTED.search(shown), (where, outcome["grade_id"], shown)
+        for check in outcome["checks"]:
+            if not check["passed"]:
+                assert check["message"], (where, outcome["grade_id"], check)
+                if assignment == "batchnorm":
+                    assert TELLING_REASON.search(check["message"]), (where, outcome["grade_id"], check)
+        if outcome["error"]:
+            assert "\n" not in outcome["error"].strip(), (where, outcome["grade_id"], outcome["error"])
+
+
+def assert_page_tells_no_traceback(page, where):
+    """A feedback page (HTML) shows no traceback into assignments/ and no bare NotImplementedError."""
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "Traceback" not in text and "assignments/" not in text, where
+    assert not BARE_NOT_IMPLEMENTED.search(text), where
+
+
 def build_course(course_dir, students, assignment="batchnorm"):
     """A fresh course in course_dir: releases and gradebook built by nbgrader, the example submissions of `students`."""
     course_dir = new_course_dir(course_dir)

@@ -12,7 +12,9 @@ from autograder.demo import run_demo
 from autograder.examples.bug_catalog import EXAMPLES, WARNS_ON_STDERR
 from autograder.examples import BLANK, CORRECT
 from autograder.release import VERSIONS
-from conftest import RELEASE, SOURCE, execute, graded_cells, hidden_lines, notebooks
+from assignments import outcomes, selfcheck
+from conftest import (BARE_NOT_IMPLEMENTED, RELEASE, SOURCE, assert_failures_tell_one_line, execute, graded_cells,
+                      hidden_lines, nbgrader_meta, notebooks)
 
 pytestmark = pytest.mark.e2e
 PAGE_CODE = re.compile(r"<(style|script)\b.*?</\1>", re.S)  # the page's own CSS and JavaScript, not the notebook's
@@ -95,3 +97,26 @@ def test_grades_are_exported_and_the_table_printed(demo):
     students = {row["student_id"] for row in rows}
     assert students == {student for _, rows_of in results.values() for student in rows_of}
     assert all(f"Scores for {assignment}" in log for assignment in ASSIGNMENTS) and CORRECT in log
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_failing_check_tells_one_line_in_the_kernel_and_in_the_self_check(demo, assignment):
+    """Stock `nbgrader autograde` runs the notebooks in their kernels; the self-check's table is read from the same outputs."""
+    course_dir, _, _ = demo
+    for student in [BLANK, *(bug.student for bug in EXAMPLES.get(assignment, ()))]:
+        for path in sorted((course_dir / "autograded" / student / assignment).glob("*.ipynb")):
+            nb = nbformat.read(path, as_version=4)
+            where = f"{student}/{path.name}"
+            assert_failures_tell_one_line(nb, assignment, where)
+            rows = [{"grade_id": nbgrader_meta(cell)["grade_id"], "score": outcomes.score(cell),
+                     "max_score": float(nbgrader_meta(cell)["points"]), "outcome": outcomes.cell_outcome(cell)}
+                    for cell in graded_cells(nb)]
+            table = "\n".join(selfcheck.format_table(rows, {}))
+            assert "Traceback" not in table and "assignments/" not in table, (where, table)
+            assert not BARE_NOT_IMPLEMENTED.search(table), (where, table)
+            for row in rows:
+                if row["score"] < row["max_score"]:
+                    failed = [c for c in row["outcome"]["checks"] if not c["passed"]]
+                    assert failed or row["outcome"]["error"], (where, row)
+                    for check in failed:  # each failed check is shown with its reason
+                        assert f"FAIL  {check['description']}\n          {check['message']}" in table, (where, table)

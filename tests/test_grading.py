@@ -4,7 +4,9 @@ import warnings
 import numpy as np
 import pytest
 
-from assignments.grading import Rubric, expect_close, expect_unchanged, snapshot
+from assignments.failures import CheckFailed, CodeFailed
+from assignments.grading import (Rubric, expect_at_most, expect_close, expect_near, expect_unchanged, observe,
+                                 snapshot)
 
 
 def test_points_are_shared_by_weight_among_the_checks_that_ran(capsys):
@@ -27,14 +29,67 @@ def test_all_checks_passing_earn_every_point():
     assert rubric.score() == 3.0
 
 
-def test_no_passing_check_raises_so_nbgrader_gives_zero():
+def test_no_passing_check_raises_one_line_so_nbgrader_gives_zero():
     rubric = Rubric(points=2)
-    with rubric.check("student stub"):
-        raise NotImplementedError()
-    with pytest.raises(AssertionError, match="no check passed"):
+    with rubric.check("first"):
+        raise AssertionError("dx error 3.1e-03 (at most 1e-08)")
+    with rubric.check("second"):
+        raise ValueError("bad")
+    with pytest.raises(CheckFailed) as failed:
         rubric.score()
-    with pytest.raises(AssertionError):
+    assert str(failed.value) == ("0 / 2 points: FAIL first: AssertionError: dx error 3.1e-03 (at most 1e-08) "
+                                 "(and 1 more failed checks above).")
+    assert failed.value._render_traceback_() == [str(failed.value)]  # what IPython shows instead of a traceback
+    with pytest.raises(CheckFailed, match="no check ran"):
         Rubric(points=1).score()
+
+
+def test_a_failed_test_this_cell_uses_is_named_as_the_possible_cause(capsys):
+    first = Rubric(points=1, test="test_a")
+    with first.check("a"):
+        raise AssertionError("off")
+    with pytest.raises(CheckFailed):
+        first.score()
+    Rubric(points=1, test="test_b").score  # created, never scored: it counts as failed (its cell crashed)
+    then = Rubric(points=2, test="test_c", uses={"test_a": "this runs your f", "test_b": "this runs your g"})
+    with then.check("ok"):
+        pass
+    with then.check("wrong"):
+        raise AssertionError("off")
+    assert then.score() == 1.0
+    out = capsys.readouterr().out
+    assert "NOTE  this runs your f, which failed test_a: fix that first" in out
+    assert "NOTE  this runs your g, which failed test_b: fix that first" in out
+    passing = Rubric(points=1, uses={"test_a": "this runs your f"})
+    with passing.check("ok"):
+        pass
+    passing.score()
+    assert "NOTE" not in capsys.readouterr().out  # a cell whose checks all pass blames nothing
+
+
+def test_expect_near_and_expect_at_most_show_what_was_measured(capsys):
+    expect_near([1.0, 2.0], [1.0, 2.0 + 1e-9], "means", rtol=1e-6)
+    with pytest.raises(AssertionError, match=r"stds \[0.99749686 0.99749686\], expected \[1. 1.\] within 1e-06 relative"):
+        expect_near(np.full(2, 0.99749686), 1.0, "stds", rtol=1e-6)
+    expect_at_most([("dx error", 1e-20, 1e-8)])  # no lower bound: an exact answer passes
+    with pytest.raises(AssertionError, match=r"^dgamma error 3.0e-03 \(at most 1e-08\)$"):
+        expect_at_most([("dx error", 0.0, 1e-8), ("dgamma error", 3e-3, 1e-8)])
+    out = capsys.readouterr().out
+    assert "dgamma error: 3.000e-03   (expected at most 1e-08: TOO LARGE)" in out
+
+
+def test_student_errors_are_one_line_naming_the_function():
+    namespace = {}
+    exec(compile("def batchnorm_forward(x):\n    raise NotImplementedError()\n"
+                 "def layer(x):\n    return x[5]\n", "<notebook, cell 3>", "exec"), namespace)
+    with pytest.raises(CodeFailed) as failed:
+        observe(lambda: namespace["batchnorm_forward"](1))
+    assert str(failed.value) == ("NotImplementedError: batchnorm_forward is not implemented yet: "
+                                 "replace `raise NotImplementedError()` in its cell with your code")
+    rubric = Rubric(points=1)
+    with rubric.check("indexes"):
+        observe(lambda: namespace["layer"]([1]))
+    assert rubric.results[0][3] == "IndexError: list index out of range (raised in layer)"
 
 
 def test_warnings_inside_a_check_are_not_printed(capsys):

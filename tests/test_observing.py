@@ -2,6 +2,8 @@
 import numpy as np
 import pytest
 
+from assignments.failures import CodeFailed
+
 from assignments.grading import observe
 from assignments.notebook_cells import CellRunner
 from assignments.plain_data import Unobservable
@@ -36,8 +38,8 @@ def test_as_a_decorator_the_function_is_replaced_by_its_result():
     assert result == [1, 2]
 
 
-def test_an_exception_passes_through():
-    with pytest.raises(ZeroDivisionError):
+def test_an_exception_comes_out_as_one_line():
+    with pytest.raises(CodeFailed, match="^ZeroDivisionError: division by zero$"):
         observe(lambda: 1 / 0)
 
 

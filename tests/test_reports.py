@@ -7,7 +7,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 import sqlalchemy
 from nbgrader.api import Base, Gradebook
 
-from autograder.reports import gradescope, outcomes, summary
+from autograder.reports import gradescope, summary
 
 # nbgrader's own add_submission triggers these SQLAlchemy warnings
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
@@ -48,24 +48,24 @@ def executed_notebook():
 
 
 def test_outcomes_give_each_check_and_the_error_line_without_code():
-    found = outcomes.notebook_outcomes(executed_notebook())
+    found = gradescope.notebook_outcomes(executed_notebook())
     assert [o["grade_id"] for o in found] == ["test_partial", "test_error", "answer_question"]
     partial, error, answer = found
-    assert partial == {"grade_id": "test_partial", "points": 3.0, "error": None, "checks": [
+    assert partial == {"grade_id": "test_partial", "points": 3.0, "error": None, "notes": [], "checks": [
         {"description": "first check", "passed": True, "message": None},
         {"description": "second check", "passed": False, "message": "AssertionError: dx: relative error 1e+00"},
         {"description": "stub check", "passed": False, "message": "NotImplementedError"},
     ]}
     assert error["checks"] == [{"description": "only check", "passed": False, "message": "ValueError: bad shape"}]
     assert error["error"] == "AssertionError: no check passed (1 run)"
-    assert answer == {"grade_id": "answer_question", "points": 2.0, "checks": [], "error": None}
+    assert answer == {"grade_id": "answer_question", "points": 2.0, "checks": [], "notes": [], "error": None}
     assert "secret_value" not in json.dumps(found)
 
 
 def test_outcomes_read_a_notebook_file(tmp_path):
     path = tmp_path / "nb.ipynb"
     nbformat.write(executed_notebook(), path)
-    assert outcomes.notebook_outcomes(path) == outcomes.notebook_outcomes(str(path)) == outcomes.notebook_outcomes(executed_notebook())
+    assert gradescope.notebook_outcomes(path) == gradescope.notebook_outcomes(str(path)) == gradescope.notebook_outcomes(executed_notebook())
 
 
 def make_gradebook(db_url, scores):

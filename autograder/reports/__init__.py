@@ -1,8 +1,7 @@
 """Reports made from autograded notebooks and the gradebook.
 
 - ``scores``: per-student, per-test scores read from the gradebook, as a table
-- ``outcomes``: what each graded cell of a notebook reported, one line per check
-- ``gradescope``: one student's Gradescope ``results.json``
+- ``gradescope``: one student's Gradescope ``results.json``, from what each graded cell reported
 - ``summary``: the class summary page (score histogram, pass rate per test)
 - ``lock``: the course's lock on an assignment's reports
 """

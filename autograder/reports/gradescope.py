@@ -8,8 +8,26 @@ import nbformat
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 
-from .outcomes import notebook_outcomes, outcome_lines
+from assignments.outcomes import cell_outcome, outcome_lines
+
 from .scores import require_gradebook
+
+
+def notebook_outcomes(autograded_notebook):
+    """
+    What each graded cell of an executed notebook reported.
+
+    Inputs:
+    - autograded_notebook: A NotebookNode, or the path of a notebook file
+
+    Returns a list, in notebook order, of one dict per graded cell (nbgrader
+    metadata grade: true), as assignments.outcomes.cell_outcome makes it: the
+    checks' lines and the error's one line, never code or tracebacks.
+    """
+    nb = autograded_notebook
+    if isinstance(nb, (str, os.PathLike)):
+        nb = nbformat.read(nb, as_version=4)
+    return [cell_outcome(cell) for cell in nb.cells if utils.is_grade(cell)]
 
 
 def gradescope_results(db_url, assignment, student, autograded_dir):

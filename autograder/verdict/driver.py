@@ -19,7 +19,9 @@ trusted judge); a reply is JSON (the judge trusts nothing in it):
   make the function SPEC describes (shipping.py) next to the student's names,
   set the random states, call it. Reply {"ok": true, "value": JSON text of
   plain_data, "rng": JSON text of plain_data} or {"ok": false, "type": name,
-  "builtin": bool, "message": text, "rng": ...}.
+  "builtin": bool, "message": text, "rng": ...}, the message told as in the
+  student's kernel (assignments.failures.explain: a bare NotImplementedError
+  names the function to write).
 
 WATCHED is a JSON list of dotted names of library functions and classes the
 assignment's answers may not use (library_calls.py): they are wrapped before any
@@ -90,8 +92,9 @@ def _observe(request, namespace, np, plain_data):
         fn = _Maker(namespace).make(request["function"])
         value = fn()
     except BaseException as error:  # the student's code: anything, even SystemExit
+        from assignments.failures import explain
         reply = {"ok": False, "type": type(error).__name__, "builtin": type(error).__module__ == "builtins",
-                 "message": _message(error)}
+                 "message": _shortened(explain(error))}
     else:
         reply = {"ok": True, "value": plain_data.encode(value)}
     torch = sys.modules.get("torch", torch)
@@ -179,13 +182,12 @@ class _Maker:
         return fn
 
 
-def _message(error):
-    text = str(error)
+def _shortened(text):
     return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 3] + "..."
 
 
 def _text(error):
-    return f"{type(error).__name__}: {_message(error)}"
+    return f"{type(error).__name__}: {_shortened(str(error))}"
 
 
 if __name__ == "__main__":

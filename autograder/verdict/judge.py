@@ -116,7 +116,9 @@ def _judged_outputs(runner, cell, index):
     outputs = [{"output_type": "stream", "name": "stdout", "text": text}] if text else []
     if error is not None:
         ename, evalue = type(error).__name__, str(error)
-        outputs.append({"output_type": "error", "ename": ename, "evalue": evalue, "traceback": [f"{ename}: {evalue}"]})
+        # as IPython shows it: the lines of its _render_traceback_ hook (assignments.failures), else one line
+        shown = error._render_traceback_() if hasattr(error, "_render_traceback_") else [f"{ename}: {evalue}"]
+        outputs.append({"output_type": "error", "ename": ename, "evalue": evalue, "traceback": shown})
     elif value is not None:
         outputs.append({"output_type": "execute_result", "data": {"text/plain": repr(value)}, "metadata": {},
                         "execution_count": None})
