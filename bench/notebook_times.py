@@ -2,54 +2,118 @@
 
 Run from the repository root:
 
-    .venv/bin/python bench/notebook_times.py [--figures docs/figures]
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/notebook_times.py [--repeats 3] [--cifar10-stand-in]
+    .venv/bin/python bench/notebook_times.py --figures docs/figures
 
 Each notebook of source/ (every assignment's, solutions and hidden tests
-included, as nbgrader runs a submission) runs twice in a fresh kernel, in a
-scratch copy of its folder: once with NBGRADER_EXECUTION=autograde (what
-nbgrader sets while grading, which reduces the experiments) and once without (a
-student's full run). Goals: under 30 s and under 120 s on a 2-core machine.
-With --figures the plots of the full run are saved as PNG files named after
-their cells. Last, the release build (`python -m autograder release`: nbgrader's
-generate_assignment and generate_solution for every assignment) is timed in a
-scratch course, leaving release/ as it is.
+included, as nbgrader runs a submission) runs in a fresh kernel, in a scratch
+copy of its folder: with NBGRADER_EXECUTION=autograde (what nbgrader sets while
+grading, which reduces the experiments) and without (a student's full run),
+--repeats times each; the best time is printed (the one least disturbed by other
+work), with the slowest cells of the best full run. Goals on a 2-core machine:
+under 30 s at autograde settings, under 60 s at full settings.
+
+The experiments of BatchNormalization.ipynb train on CIFAR-10 when its files
+are present, else on the small digits data set. --cifar10-stand-in times them as
+a student who downloaded CIFAR-10 runs them: it writes random images in
+CIFAR-10's files and shapes (what the time depends on; their plots show nothing
+learned) to a scratch folder and points CIFAR10_DIR there. With --figures the
+plots of the full runs are saved as PNG files named after their cells. Last, the
+release build (`python -m autograder release`: nbgrader's generate_assignment and
+generate_solution for every assignment) is timed in a scratch course, leaving
+release/ as it is.
 """
 import argparse
 import base64
+import contextlib
+import datetime
 import os
 import pathlib
+import pickle
 import shutil
 import sys
 import tempfile
 import time
 
 import nbformat
+import numpy as np
 from nbclient import NotebookClient
 
 from autograder.course import ASSIGNMENTS, new_course_dir
 from autograder.releases import generate_releases
+from data_utils.cifar10 import DIR_VARIABLE, FOLDER_NAME, TEST_BATCH, TRAIN_BATCHES, default_cifar10_dir, missing_files
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
-GOALS = {"autograde": 30.0, "full": 120.0}
+GOALS = {"autograde": 30.0, "full": 60.0}
+SLOW_CELL_SECONDS = 1.0  # cells of a full run that take at least this long are listed
+
+
+@contextlib.contextmanager
+def environment(**values):
+    """Set (a string) or unset (None) environment variables, which a kernel started inside inherits."""
+    saved = {name: os.environ.get(name) for name in values}
+    try:
+        set_variables(values)
+        yield
+    finally:
+        set_variables(saved)
+
+
+def set_variables(values):
+    """Set each environment variable of values to its string, or unset it for None."""
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def run_notebook(path, quick):
     """Execute a copy of path's folder; return (seconds, executed notebook)."""
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch, environment(NBGRADER_EXECUTION="autograde" if quick else None):
         folder = shutil.copytree(path.parent, pathlib.Path(scratch) / path.parent.name)
         nb = nbformat.read(folder / path.name, as_version=4)
-        saved = os.environ.pop("NBGRADER_EXECUTION", None)
-        if quick:
-            os.environ["NBGRADER_EXECUTION"] = "autograde"
-        try:
-            start = time.perf_counter()
-            NotebookClient(nb, timeout=600, kernel_name="python3",
-                           resources={"metadata": {"path": str(folder)}}).execute()
-            return time.perf_counter() - start, nb
-        finally:
-            os.environ.pop("NBGRADER_EXECUTION", None)
-            if saved is not None:
-                os.environ["NBGRADER_EXECUTION"] = saved
+        start = time.perf_counter()
+        NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+        return time.perf_counter() - start, nb
+
+
+def best_run(path, quick, repeats):
+    """(seconds, executed notebook) of the fastest of repeats runs."""
+    return min((run_notebook(path, quick) for _ in range(repeats)), key=lambda run: run[0])
+
+
+def slowest_cells(nb):
+    """[(seconds, cell id)] of the cells that ran at least SLOW_CELL_SECONDS, slowest first (nbclient's timestamps)."""
+    slow = []
+    for cell in nb.cells:
+        stamps = cell.get("metadata", {}).get("execution", {})
+        if {"iopub.execute_input", "shell.execute_reply"} <= set(stamps):
+            start, end = (datetime.datetime.fromisoformat(stamps[key].replace("Z", "+00:00"))
+                          for key in ("iopub.execute_input", "shell.execute_reply"))
+            if (end - start).total_seconds() >= SLOW_CELL_SECONDS:
+                slow.append(((end - start).total_seconds(), cell.get("id", "cell")))
+    return sorted(slow, reverse=True)
+
+
+def write_cifar10_stand_in(folder):
+    """Random images in CIFAR-10's batch files and shapes (50,000 + 10,000 images of 3072 bytes) in folder."""
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for name in (*TRAIN_BATCHES, TEST_BATCH):
+        batch = {"data": rng.integers(0, 256, size=(10000, 3072), dtype=np.uint8),
+                 "labels": rng.integers(0, 10, size=10000).tolist()}
+        (folder / name).write_bytes(pickle.dumps(batch, protocol=2))
+    return folder
+
+
+def dataset_used():
+    """Which data set BatchNormalization.ipynb's experiments load here, as a phrase."""
+    if os.environ.get("BN_SUITE_DATASET"):
+        return f"{os.environ['BN_SUITE_DATASET']} ($BN_SUITE_DATASET)"
+    if not missing_files(default_cifar10_dir()):
+        return f"CIFAR-10 from {default_cifar10_dir()}"
+    return "the digits (CIFAR-10 not found)"
 
 
 def save_figures(nb, stem, folder):
@@ -76,29 +140,52 @@ def release_build_seconds():
         return time.perf_counter() - start
 
 
+def time_notebooks(notebooks, repeats, figures):
+    """Print the best autograde and full times of each notebook; return whether every one meets the goals."""
+    print(f"{'notebook':<44}{'autograde (s)':>15}{'full (s)':>10}   share of the goals ({GOALS['autograde']:.0f} s / "
+          f"{GOALS['full']:.0f} s)")
+    met = True
+    for path in notebooks:
+        quick, _ = best_run(path, True, repeats)
+        full, executed = best_run(path, False, repeats)
+        shares = quick / GOALS["autograde"], full / GOALS["full"]
+        met &= max(shares) < 1
+        print(f"{path.parent.name + '/' + path.name:<44}{quick:>15.1f}{full:>10.1f}   {shares[0]:.2f} / {shares[1]:.2f}"
+              f"   {'ok' if max(shares) < 1 else 'OVER GOAL'}")
+        print("    slowest cells of the full run: "
+              + (", ".join(f"{cell} {seconds:.1f} s" for seconds, cell in slowest_cells(executed)) or "none over 1 s"))
+        if figures:
+            for figure in save_figures(executed, path.stem, figures):
+                print(f"    figure: {figure.relative_to(REPO) if figure.is_relative_to(REPO) else figure}")
+    return met
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--figures", type=pathlib.Path, help="save the full run's plots in this folder")
+    parser.add_argument("--repeats", type=int, default=1, help="runs of each notebook at each setting; the best counts")
+    parser.add_argument("--notebook", action="append", metavar="NAME",
+                        help="time only this notebook (a file name such as BatchNormalization.ipynb); repeatable")
+    parser.add_argument("--cifar10-stand-in", action="store_true",
+                        help="train BatchNormalization.ipynb's experiments on random images of CIFAR-10's shapes")
     args = parser.parse_args(argv)
-    notebooks = sorted((REPO / "source").glob("*/*.ipynb"))
+    if args.figures and args.cifar10_stand_in:
+        parser.error("--figures with --cifar10-stand-in would save plots of random images")
+    notebooks = [path for path in sorted((REPO / "source").glob("*/*.ipynb"))
+                 if not args.notebook or path.name in args.notebook]
     # Wall times depend on what else runs: the load average says how busy the machine was.
-    print(f"load average at the start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-    print(f"{'notebook':<44}{'autograde (s)':>15}{'full (s)':>10}   share of the goals ({GOALS['autograde']:.0f} s / "
-          f"{GOALS['full']:.0f} s)")
-    failed = False
-    for path in notebooks:
-        quick, _ = run_notebook(path, quick=True)
-        full, executed = run_notebook(path, quick=False)
-        shares = quick / GOALS["autograde"], full / GOALS["full"]
-        failed |= max(shares) >= 1
-        print(f"{path.parent.name + '/' + path.name:<44}{quick:>15.1f}{full:>10.1f}   {shares[0]:.2f} / {shares[1]:.2f}"
-              f"   {'ok' if max(shares) < 1 else 'OVER GOAL'}")
-        if args.figures:
-            for figure in save_figures(executed, path.stem, args.figures):
-                print(f"    figure: {figure.relative_to(REPO) if figure.is_relative_to(REPO) else figure}")
-    print(f"release build ({', '.join(ASSIGNMENTS)}): {release_build_seconds():.1f} s; "
-          f"load average at the end: {os.getloadavg()[0]:.2f}")
-    return 1 if failed else 0
+    print(f"load average at the start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; OPENBLAS_NUM_THREADS="
+          f"{os.environ.get('OPENBLAS_NUM_THREADS', '(unset)')}; best of {args.repeats} run(s) per setting")
+    with tempfile.TemporaryDirectory() as scratch:
+        stand_in = write_cifar10_stand_in(pathlib.Path(scratch) / FOLDER_NAME) if args.cifar10_stand_in else None
+        with environment(**({DIR_VARIABLE: str(stand_in), "BN_SUITE_DATASET": None} if stand_in else {})):
+            data = "random images of CIFAR-10's shapes (--cifar10-stand-in)" if stand_in else dataset_used()
+            print(f"BatchNormalization.ipynb's experiments train on {data}")
+            met = time_notebooks(notebooks, args.repeats, args.figures)
+    if not args.notebook:
+        print(f"release build ({', '.join(ASSIGNMENTS)}): {release_build_seconds():.1f} s")
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+    return 0 if met else 1
 
 
 if __name__ == "__main__":
