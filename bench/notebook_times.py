@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/notebook_times.py [--repeats 3] [--cifar10-stand-in]
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/notebook_times.py [--repeats 3] [--stand-ins]
     .venv/bin/python bench/notebook_times.py --figures docs/figures
 
 Each notebook of source/ (every assignment's, solutions and hidden tests
@@ -13,11 +13,12 @@ grading, which reduces the experiments) and without (a student's full run),
 work), with the slowest cells of the best full run. Goals on a 2-core machine:
 under 30 s at autograde settings, under 60 s at full settings.
 
-The experiments of BatchNormalization.ipynb train on CIFAR-10 when its files
-are present, else on the small digits data set. --cifar10-stand-in times them as
-a student who downloaded CIFAR-10 runs them: it writes random images in
-CIFAR-10's files and shapes (what the time depends on; their plots show nothing
-learned) to a scratch folder and points CIFAR10_DIR there. With --figures the
+The experiments of BatchNormalization.ipynb train on CIFAR-10, and those of
+MLPBatchNorm.ipynb on MNIST, when their files are present, else on the small
+digits data set. --stand-ins times them as a student who downloaded both runs
+them: it writes random images in CIFAR-10's and MNIST's files and shapes (what
+the time depends on; the plots then show nothing learned) to a scratch folder
+and points CIFAR10_DIR and MNIST_DIR there. With --figures the
 plots of the full runs are saved as PNG files named after their cells. Last, the
 release build (`python -m autograder release`: nbgrader's generate_assignment and
 generate_solution for every assignment) is timed in a scratch course, leaving
@@ -41,7 +42,7 @@ from nbclient import NotebookClient
 
 from autograder.course import ASSIGNMENTS, new_course_dir
 from autograder.releases import generate_releases
-from data_utils.cifar10 import DIR_VARIABLE, FOLDER_NAME, TEST_BATCH, TRAIN_BATCHES, default_cifar10_dir, missing_files
+from data_utils import cifar10, mnist
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 GOALS = {"autograde": 30.0, "full": 60.0}
@@ -96,24 +97,38 @@ def slowest_cells(nb):
     return sorted(slow, reverse=True)
 
 
-def write_cifar10_stand_in(folder):
-    """Random images in CIFAR-10's batch files and shapes (50,000 + 10,000 images of 3072 bytes) in folder."""
-    folder.mkdir(parents=True)
+def write_stand_ins(folder):
+    """
+    Random images in the files and shapes of CIFAR-10 (5 training batches and a test batch of 10,000 images of
+    3072 bytes) and of MNIST (60,000 + 10,000 images of 28 x 28 bytes, idx files) under folder; returns the
+    environment variables that point the loaders there.
+    """
     rng = np.random.default_rng(0)
-    for name in (*TRAIN_BATCHES, TEST_BATCH):
+    cifar10_dir, mnist_dir = folder / cifar10.FOLDER_NAME, folder / "mnist"
+    cifar10_dir.mkdir(parents=True)
+    mnist_dir.mkdir()
+    for name in (*cifar10.TRAIN_BATCHES, cifar10.TEST_BATCH):
         batch = {"data": rng.integers(0, 256, size=(10000, 3072), dtype=np.uint8),
                  "labels": rng.integers(0, 10, size=10000).tolist()}
-        (folder / name).write_bytes(pickle.dumps(batch, protocol=2))
-    return folder
+        (cifar10_dir / name).write_bytes(pickle.dumps(batch, protocol=2))
+    for split, count in (("train", 60000), ("t10k", 10000)):
+        images, labels = rng.integers(0, 256, size=(count, 28, 28), dtype=np.uint8), rng.integers(0, 10, size=count)
+        for kind, array in (("images-idx3", images), ("labels-idx1", labels.astype(np.uint8))):
+            # the idx format: two zero bytes, the type code (0x08: unsigned bytes), the number of dimensions,
+            # then each dimension as a big-endian int32, then the data
+            header = bytes([0, 0, 0x08, array.ndim]) + np.asarray(array.shape, ">i4").tobytes()
+            (mnist_dir / f"{split}-{kind}-ubyte").write_bytes(header + array.tobytes())
+    return {cifar10.DIR_VARIABLE: str(cifar10_dir), mnist.DIR_VARIABLE: str(mnist_dir), "BN_SUITE_DATASET": None}
 
 
-def dataset_used():
-    """Which data set BatchNormalization.ipynb's experiments load here, as a phrase."""
+def datasets_used():
+    """Which data sets the experiments load here (CIFAR-10 or the digits; MNIST or the digits), as a phrase."""
     if os.environ.get("BN_SUITE_DATASET"):
-        return f"{os.environ['BN_SUITE_DATASET']} ($BN_SUITE_DATASET)"
-    if not missing_files(default_cifar10_dir()):
-        return f"CIFAR-10 from {default_cifar10_dir()}"
-    return "the digits (CIFAR-10 not found)"
+        first = f"{os.environ['BN_SUITE_DATASET']} ($BN_SUITE_DATASET)"
+    else:
+        first = "CIFAR-10" if not cifar10.missing_files(cifar10.default_cifar10_dir()) else "the digits (no CIFAR-10)"
+    second = "MNIST" if not mnist.missing_files(mnist.default_mnist_dir()) else "the digits (no MNIST)"
+    return f"BatchNormalization.ipynb on {first}, MLPBatchNorm.ipynb on {second}"
 
 
 def save_figures(nb, stem, folder):
@@ -166,21 +181,19 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=1, help="runs of each notebook at each setting; the best counts")
     parser.add_argument("--notebook", action="append", metavar="NAME",
                         help="time only this notebook (a file name such as BatchNormalization.ipynb); repeatable")
-    parser.add_argument("--cifar10-stand-in", action="store_true",
-                        help="train BatchNormalization.ipynb's experiments on random images of CIFAR-10's shapes")
+    parser.add_argument("--stand-ins", action="store_true",
+                        help="train the experiments on random images of CIFAR-10's and MNIST's shapes")
     args = parser.parse_args(argv)
-    if args.figures and args.cifar10_stand_in:
-        parser.error("--figures with --cifar10-stand-in would save plots of random images")
+    if args.figures and args.stand_ins:
+        parser.error("--figures with --stand-ins would save plots of random images")
     notebooks = [path for path in sorted((REPO / "source").glob("*/*.ipynb"))
                  if not args.notebook or path.name in args.notebook]
     # Wall times depend on what else runs: the load average says how busy the machine was.
     print(f"load average at the start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; OPENBLAS_NUM_THREADS="
           f"{os.environ.get('OPENBLAS_NUM_THREADS', '(unset)')}; best of {args.repeats} run(s) per setting")
     with tempfile.TemporaryDirectory() as scratch:
-        stand_in = write_cifar10_stand_in(pathlib.Path(scratch) / FOLDER_NAME) if args.cifar10_stand_in else None
-        with environment(**({DIR_VARIABLE: str(stand_in), "BN_SUITE_DATASET": None} if stand_in else {})):
-            data = "random images of CIFAR-10's shapes (--cifar10-stand-in)" if stand_in else dataset_used()
-            print(f"BatchNormalization.ipynb's experiments train on {data}")
+        with environment(**(write_stand_ins(pathlib.Path(scratch)) if args.stand_ins else {})):
+            print(f"experiments: {datasets_used()}" + (" (random stand-ins, --stand-ins)" if args.stand_ins else ""))
             met = time_notebooks(notebooks, args.repeats, args.figures)
     if not args.notebook:
         print(f"release build ({', '.join(ASSIGNMENTS)}): {release_build_seconds():.1f} s")
