@@ -55,9 +55,9 @@ def require(what, call, complete):
         return call()
     except Exception as error:  # any failure of the student's code stops the experiment the same way
         where = failing_function(sys.exc_info()[2])
-        raise NotReady(f"{what} failed{f' in {where}' if where else ''}: "
-                       f"{type(error).__name__}: {error}. Complete {complete} first; "
-                       "nothing was trained.") from None
+        detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__  # a bare raise says nothing
+        raise NotReady(f"{what} failed{f' in {where}' if where else ''}: {detail.rstrip('.')}. "
+                       f"Complete {complete} first; nothing was trained.") from None
 
 
 def tiny_network_pass(model_class, normalization):
