@@ -9,16 +9,20 @@ solution and no answer key of the multiple-choice questions. Exactly one wheel
 ships each student package.
 """
 import ast
+import os
 import re
+import subprocess
+import sys
 import zipfile
 
 import nbformat
 import pytest
 
-from conftest import (SOURCE, build_wheels, graded_cells, notebooks, region_lines, solution_names,
+from conftest import (REPO_ROOT, SOURCE, build_wheels, graded_cells, notebooks, region_lines, solution_names,
                       telling_solution_lines)
 
 STUDENT_PACKAGES = ("assignments", "data_utils")
+README_BUILD = re.compile(r"Hand students the student package's wheel.*?```bash\n(.*?)```", re.S)
 # Solution lines the support code has of its own, legitimately: {line: where and why}
 SHARED_WITH_SUPPORT = {
     'if self.normalization == "batchnorm":': "FullyConnectedNetBase (fc_net.py) dispatches on the normalization too",
@@ -148,3 +152,19 @@ def test_the_answer_key_check_finds_a_key_written_in_any_usual_way():
                    "ORDER = ['c', 'b', 'd', 'a']", "ORDER = 'cbda'"]:
         assert answer_key_statements(ast.parse(source), key), source
     assert not answer_key_statements(ast.parse("answer_q1 = None\nCHOICES = 'abcd'"), key)
+
+
+def test_the_readme_builds_both_wheels_without_writing_into_the_checkout(tmp_path):
+    commands = README_BUILD.search((REPO_ROOT / "README.md").read_text()).group(1)
+    status = ["git", "status", "--ignored", "--porcelain"]
+    before = subprocess.run(status, cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout
+    # ~ and mktemp in tmp_path; this environment's pip first on PATH, offline and without build isolation (pip's
+    # PIP_NO_BUILD_ISOLATION=0 means --no-build-isolation), as build_wheels builds
+    env = {**os.environ, "HOME": str(tmp_path), "TMPDIR": str(tmp_path), "PIP_NO_BUILD_ISOLATION": "0",
+           "PIP_NO_INDEX": "1", "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", commands], cwd=REPO_ROOT, env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert sorted(path.name for path in (tmp_path / "course-wheels").iterdir()) == [
+        "batchnorm_assignments-0.1.0-py3-none-any.whl", "batchnorm_suite-0.1.0-py3-none-any.whl"]
+    assert subprocess.run(status, cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout == before
