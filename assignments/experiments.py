@@ -6,37 +6,13 @@ that call fails, the cell stops at once with one line naming the function that
 failed, the error, and the cells to complete first, instead of failing after a
 baseline has trained.
 """
-import os
-import pathlib
-import sys
-import sysconfig
-
 import numpy as np
 
-# Folders whose frames are library code, not the student's: this package and the installed libraries
-LIBRARY_FOLDERS = tuple({os.path.join(pathlib.Path(folder).resolve(), "") for folder in (
-    pathlib.Path(__file__).parent, sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"])})
+from .failures import Failure, describe
 
 
-class NotReady(RuntimeError):
-    """The code an experiment needs fails on a tiny input; the message says what to complete."""
-
-    def _render_traceback_(self):
-        # IPython shows these lines instead of a traceback: the message is the whole story
-        return [f"{type(self).__name__}: {self}"]
-
-
-def failing_function(traceback):
-    """The qualified name of the innermost function of a traceback that is not library code, or None."""
-    name = None
-    while traceback is not None:
-        code = traceback.tb_frame.f_code
-        qualname = getattr(code, "co_qualname", code.co_name)
-        library = str(pathlib.Path(code.co_filename).resolve()).startswith(LIBRARY_FOLDERS)
-        if not library and not qualname.startswith("<"):  # <lambda> or <module> names nothing a student wrote
-            name = qualname
-        traceback = traceback.tb_next
-    return name
+class NotReady(Failure):
+    """The code an experiment needs fails on a tiny input; the one-line message says what to complete."""
 
 
 def require(what, call, complete):
@@ -48,15 +24,13 @@ def require(what, call, complete):
     - call: A function of no arguments
     - complete: What to complete if it fails ("the cells of test_fc_net_batchnorm")
 
-    Raises NotReady, whose one-line message names the failing function, the error and `complete`,
-    when call() raises anything.
+    Raises NotReady when call() raises anything: its one line tells the error as
+    failures.describe does (naming the notebook function that raised it) and `complete`.
     """
     try:
         return call()
     except Exception as error:  # any failure of the student's code stops the experiment the same way
-        where = failing_function(sys.exc_info()[2])
-        detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__  # a bare raise says nothing
-        raise NotReady(f"{what} failed{f' in {where}' if where else ''}: {detail.rstrip('.')}. "
+        raise NotReady(f"{what} failed: {describe(error).rstrip('.')}. "
                        f"Complete {complete} first; nothing was trained.") from None
 
 
