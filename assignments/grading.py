@@ -182,7 +182,7 @@ def expect_at_most(figures):
     The failure message names the first three figures above their bound, 'dx error 3.1e-03 (at most 1e-08)',
     and counts the others (all are printed).
     """
-    outside = [f"{name} {value:.1e} (at most {high:.0e})"
+    outside = [f"{name.strip()} {value:.1e} (at most {high:.0e})"
                for name, value, high in figures if not report(name, value, high)]
     if outside:
         more = [f"and {len(outside) - 3} more printed above"] if len(outside) > 3 else []
