@@ -182,7 +182,7 @@ def expect_at_most(figures):
     The failure message names the first three figures above their bound, 'dx error 3.1e-03 (at most 1e-08)',
     and counts the others (all are printed).
     """
-    outside = [f"{name} {value:.1e} (at most {high:.0e})"
+    outside = [f"{name.strip()} {value:.1e} (at most {high:.0e})"
                for name, value, high in figures if not report(name, value, high)]
     if outside:
         more = [f"and {len(outside) - 3} more printed above"] if len(outside) > 3 else []
@@ -202,18 +202,35 @@ def expect_unchanged(before, after, what):
     - before: A snapshot() taken before the call under test
     - after: The same object after the call
     - what: Name used in the failure message, e.g. 'the cache'
+
+    The failure message tells where and by how much they first differ:
+    'the cache was modified in place: [1]['a'] changed by up to 6 (expected unchanged)'.
     """
-    if not _equal(before, after):
-        raise AssertionError(f"{what} was modified in place")
+    difference = _difference(before, after)
+    if difference:
+        raise AssertionError(f"{what} was modified in place: {difference} (expected unchanged)")
 
 
-def _equal(a, b):
+def _difference(a, b, where=""):
+    """None when b equals a element for element (type, shape, dtype, values), else where and how it first differs."""
+    at = f"{where} " if where else ""
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
-                and a.shape == b.shape and a.dtype == b.dtype
-                and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+        if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)):
+            return f"{at}{type(a).__name__} became {type(b).__name__}"
+        if a.shape != b.shape or a.dtype != b.dtype:
+            return f"{at}{a.dtype} of shape {a.shape} became {b.dtype} of shape {b.shape}"
+        if np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"):
+            return None
+        if a.dtype.kind in "biufc":
+            change = np.abs(b.astype(np.complex128) - a.astype(np.complex128))
+            return f"{at}NaN appeared" if np.isnan(change).any() else f"{at}changed by up to {np.max(change):.3g}"
+        return f"{at}values changed"
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+        if a.keys() != b.keys():
+            return f"{at}keys {list(a)} became {list(b)}"
+        return next(filter(None, (_difference(a[k], b[k], f"{where}[{k!r}]") for k in a)), None)
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return type(a) is type(b) and len(a) == len(b) and all(map(_equal, a, b))
-    return a == b
+        if type(a) is not type(b) or len(a) != len(b):
+            return f"{at}{type(a).__name__} of length {len(a)} became {type(b).__name__} of length {len(b)}"
+        return next(filter(None, (_difference(x, y, f"{where}[{i}]") for i, (x, y) in enumerate(zip(a, b)))), None)
+    return None if a == b else f"{at}{a!r} became {b!r}"

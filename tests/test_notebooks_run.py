@@ -49,5 +49,7 @@ def test_student_release_passes_no_graded_test(path, tmp_path):
     passing = [nbgrader_meta(c)["grade_id"] for c in graded if not has_error(c)]
     assert not passing, f"graded cells that pass without any student code: {passing}"
     errors = [o for c in graded for o in c.outputs if o.output_type == "error"]
-    stubs_only = [o.ename == "NotImplementedError" or "no check passed" in o.evalue for o in errors]
+    # each error is a stub not implemented yet, or a question not answered yet
+    stubs_only = [o.ename == "NotImplementedError" or "not implemented yet" in o.evalue or " is None" in o.evalue
+                  for o in errors]
     assert all(stubs_only), {f"{o.ename}: {o.evalue}" for o in errors}
