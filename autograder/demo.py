@@ -13,13 +13,14 @@
    (default build/demo-nbgrader), so that both scores show side by side.
 
 Every step that takes more than a few seconds shows a tqdm progress bar on
-stderr; stdout gets a compact result per assignment (100 columns at most) and
+stderr, also when it is not a terminal (a bar then adds a record, ending in a
+carriage return, only when a step ends: a log stays short); stdout gets a compact result per assignment (100 columns at most) and
 the paths of the pages to open.
 """
-import os
+import concurrent.futures
 import pathlib
 import shutil
-import sys
+import time
 
 from tqdm.auto import tqdm
 
@@ -35,7 +36,6 @@ from .reports.scores import format_compact, score_table, total, write_score_csv
 
 DEMO_DIR = REPO_ROOT / "build" / "demo"
 WIDTH = 100  # the most characters of a line the demo prints
-NOT_A_TTY_INTERVAL = "10"  # seconds between progress updates in a log file, where each one adds to the line
 
 
 def run_demo(*, course_dir=DEMO_DIR, assignments=ASSIGNMENTS, everything=False, workers=None, update_repo=True,
@@ -56,8 +56,7 @@ def run_demo(*, course_dir=DEMO_DIR, assignments=ASSIGNMENTS, everything=False, 
     Returns {assignment: (tests, rows, stock_rows)}: tests and rows as reports.scores.score_table
     gives the harness's gradebook, stock_rows the same of stock nbgrader for the cheats.
     """
-    if not sys.stderr.isatty():
-        os.environ.setdefault("TQDM_MININTERVAL", NOT_A_TTY_INTERVAL)
+    start = time.perf_counter()
     course_dir = new_course_dir(pathlib.Path(course_dir).resolve(), assignments)
     use_sandbox = _sandbox_works(say)
     for assignment in tqdm(assignments, desc="building releases", unit="assignment"):
@@ -69,20 +68,24 @@ def run_demo(*, course_dir=DEMO_DIR, assignments=ASSIGNMENTS, everything=False, 
         write_submissions(course_dir, assignment, demo_variants(assignment, everything))
     stock_dir = _fresh_copy(course_dir, course_dir.with_name(course_dir.name + "-nbgrader"))
     db_url = f"sqlite:///{course_dir / 'gradebook.db'}"
-    outcomes = {assignment: grade_assignment(course_dir, assignment, workers=workers, use_sandbox=use_sandbox,
-                                             progress=True)
-                for assignment in assignments}
-    results = {}
-    for assignment in tqdm(assignments, desc="writing feedback and reports", unit="assignment"):
-        write_reports(course_dir, assignment, outcomes[assignment], db_url)
-        tests, rows = score_table(db_url, assignment)
-        write_score_csv(tests, rows, course_dir / "reports" / assignment / "scores.csv")
-        results[assignment] = tests, rows
-    stock = _stock_autograde(stock_dir, assignments)
+    outcomes, reports = {}, {}
+    # nbgrader's own steps (stock autograde, feedback, export) run in a thread beside the harness's workers
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as beside:
+        stock = {assignment: {bug.student: beside.submit(_stock_autograde, stock_dir, assignment, bug.student)
+                              for bug in CHEATS[assignment]} for assignment in assignments}
+        for assignment in assignments:
+            outcomes[assignment] = grade_assignment(course_dir, assignment, workers=workers,
+                                                    use_sandbox=use_sandbox, progress=True)
+            reports[assignment] = beside.submit(_reports, course_dir, assignment, outcomes[assignment], db_url)
+        _wait([*reports.values(), *(job for jobs in stock.values() for job in jobs.values())],
+              "feedback, reports, stock nbgrader autograde of the cheats")
+    results = {assignment: job.result() for assignment, job in reports.items()}
+    stock = {assignment: {student: job.result() for student, job in jobs.items()} for assignment, jobs in stock.items()}
     for assignment, (tests, rows) in results.items():
         statuses = {outcome.student: outcome.status for outcome in outcomes[assignment]}
         say(_result(assignment, tests, rows, statuses, stock[assignment], use_sandbox))
     say(_paths(course_dir, assignments))
+    say(f"\ndemo done in {time.perf_counter() - start:.0f} s")
     return {assignment: (tests, rows, stock[assignment]) for assignment, (tests, rows) in results.items()}
 
 
@@ -104,15 +107,25 @@ def _fresh_copy(course_dir, target):
     return pathlib.Path(shutil.copytree(course_dir, target))
 
 
-def _stock_autograde(stock_dir, assignments):
-    """Grade each assignment's cheats with stock `nbgrader autograde`; return {assignment: {student: scores}}."""
-    db_url = f"sqlite:///{stock_dir / 'gradebook.db'}"
-    cheats = [(a, bug.student) for a in assignments for bug in CHEATS[a]]
-    stock = {assignment: {} for assignment in assignments}
-    for assignment, student in tqdm(cheats, desc="stock nbgrader autograde of the cheats", unit="submission"):
-        nbgrader(stock_dir, "autograde", assignment, "--student", student, "--force")
-        stock[assignment][student] = score_table(db_url, assignment)[1][student]
-    return stock
+def _stock_autograde(stock_dir, assignment, student):
+    """Grade one submission with stock `nbgrader autograde`; return its scores ({grade_id: score})."""
+    nbgrader(stock_dir, "autograde", assignment, "--student", student, "--force")
+    return score_table(f"sqlite:///{stock_dir / 'gradebook.db'}", assignment)[1][student]
+
+
+def _reports(course_dir, assignment, outcomes, db_url):
+    """Write an assignment's reports and its full score table; return (tests, rows) as score_table gives them."""
+    write_reports(course_dir, assignment, outcomes, db_url)
+    tests, rows = score_table(db_url, assignment)
+    write_score_csv(tests, rows, course_dir / "reports" / assignment / "scores.csv")
+    return tests, rows
+
+
+def _wait(jobs, what):
+    """Wait for the futures, with a progress bar of those not done yet."""
+    with tqdm(total=len(jobs), initial=sum(job.done() for job in jobs), desc=what, unit="step") as bar:
+        for _ in concurrent.futures.as_completed([job for job in jobs if not job.done()]):
+            bar.update(1)
 
 
 def _result(assignment, tests, rows, statuses, stock_rows, use_sandbox):
