@@ -133,8 +133,8 @@ def _result(assignment, tests, rows, statuses, stock_rows, use_sandbox):
     full = sum(points for _, points, manual in tests if not manual)
     manual = sum(points for _, points, is_manual in tests if is_manual)
     where = "in the sandbox" if use_sandbox else "WITHOUT isolation"
-    lines = [f"\n{assignment}: {len(rows)} submissions graded by the harness {where}; scores out of {full:g} "
-             f"autograded points" + (f" (+{manual:g} graded by hand)" if manual else ""),
+    lines = [f"\n{assignment}: {len(rows)} submissions graded by the harness {where}, out of {full:g} points"
+             + (f" (+{manual:g} by hand)" if manual else ""),
              *format_compact(tests, rows, statuses, WIDTH)]
     for student, scores in stock_rows.items():
         lines.append(f"  {student}: stock nbgrader gives {total(scores):g} / {full:g}, "
@@ -145,13 +145,11 @@ def _result(assignment, tests, rows, statuses, stock_rows, use_sandbox):
 def _paths(course_dir, assignments):
     """The lines naming the pages to open: each summary and score table, one feedback page, the grades."""
     first = assignments[0]
-    cheat = CHEATS[first][0].student
-    feedback = sorted((course_dir / "feedback" / cheat / first).glob("*.html"))[0]
-    lines = [f"\nTo open, in {course_dir}:"]
-    for assignment in assignments:
-        lines.append(f"  reports/{assignment}/summary.html   the class summary: score histogram, pass rates")
-    for assignment in assignments:
-        lines.append(f"  reports/{assignment}/scores.csv   every score of every student in every test")
-    lines.append(f"  {feedback.relative_to(course_dir)}   the feedback page of {cheat}")
-    lines.append("  grades.csv   nbgrader's export of every student's total")
+    feedback = sorted((course_dir / "feedback" / CHEATS[first][0].student / first).glob("*.html"))[0]
+    pages = [*((f"reports/{a}/summary.html", "class summary page") for a in assignments),
+             *((f"reports/{a}/scores.csv", "the full score table") for a in assignments),
+             (str(feedback.relative_to(course_dir)), "a feedback page"),
+             ("grades.csv", "the exported grades")]
+    width = max(len(path) for path, _ in pages)
+    lines = [f"\nTo open, in {course_dir}:", *(f"  {path:<{width}}  {what}" for path, what in pages)]
     return "\n".join(lines)
