@@ -14,8 +14,9 @@
 
 Every step that takes more than a few seconds shows a tqdm progress bar on
 stderr, also when it is not a terminal (a bar then adds a record, ending in a
-carriage return, only when a step ends: a log stays short); stdout gets a compact result per assignment (100 columns at most) and
-the paths of the pages to open.
+carriage return, only when a step ends: a log stays short); stdout gets a
+compact result per assignment (100 columns at most) and the paths of the pages
+to open.
 """
 import concurrent.futures
 import pathlib
