@@ -96,8 +96,7 @@ def _sandbox_works(say):
         sandbox.check_sandbox()
         return True
     except sandbox.SandboxUnavailable:
-        say("isolation is OFF: bubblewrap cannot start a sandbox here; install bubblewrap "
-            "(apt-get install bubblewrap) to turn it on")
+        say("isolation is OFF (bubblewrap cannot sandbox here): apt-get install bubblewrap to turn it on")
         return False
 
 
@@ -134,7 +133,7 @@ def _result(assignment, tests, rows, statuses, stock_rows, use_sandbox):
     full = sum(points for _, points, manual in tests if not manual)
     manual = sum(points for _, points, is_manual in tests if is_manual)
     where = "in the sandbox" if use_sandbox else "WITHOUT isolation"
-    lines = [f"\n{assignment}: {len(rows)} submissions graded by the harness {where}, out of {full:g} points"
+    lines = [f"\n{assignment}: {len(rows)} submissions, harness {where}, out of {full:g} points"
              + (f" (+{manual:g} by hand)" if manual else ""),
              *format_compact(tests, rows, statuses, WIDTH)]
     for student, scores in stock_rows.items():
