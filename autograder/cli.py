@@ -1,7 +1,7 @@
 """The command line of the course harness, `python -m autograder COMMAND`: options parsed here, each
 command run by a keyword-only function of its stage's package.
 
-  demo        rebuild release/, grade the example submissions with plain nbgrader, print the scores
+  demo        rebuild release/, grade example submissions with the harness (and a cheat with stock nbgrader)
   release     rebuild release/ from source/
   grade       grade every submission of an assignment: parallel, sandboxed, judged outside the kernel, resumable
   similarity  which submissions share their code: pairs ranked, side by side, in reports/<assignment>/similarity.html
@@ -33,7 +33,8 @@ LIMIT_OPTIONS = {
 
 
 def _demo(args):
-    run_demo(course_dir=args.course_dir)
+    run_demo(course_dir=args.course_dir, assignments=tuple(args.assignment or ASSIGNMENTS), everything=args.all,
+             workers=args.workers)
     return 0
 
 
@@ -79,9 +80,18 @@ def build_parser():
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = commands.add_parser("demo", help="rebuild release/, grade the example submissions, print the scores")
+    demo = commands.add_parser(
+        "demo", help="rebuild release/, grade example submissions with the harness, print a compact result",
+        description="Rebuild release/ with nbgrader, grade a representative set of example submissions of each "
+                    "assignment (correct, blank, two classic bugs, a cheat) with the harness, grade each cheat "
+                    "with stock `nbgrader autograde` too, and print the scores and the paths of the reports.")
     demo.add_argument("--course-dir", type=pathlib.Path, default=DEMO_DIR,
                       help=f"grading course folder, emptied first (default: {DEMO_DIR})")
+    demo.add_argument("--all", action="store_true", help="grade every example of the bug catalog")
+    demo.add_argument("--assignment", action="append", choices=ASSIGNMENTS, metavar="ID",
+                      help="only this assignment (repeat for several; default: all)")
+    demo.add_argument("--workers", type=_positive(int), metavar="N",
+                      help="local worker processes (default: one per core)")
     demo.set_defaults(run=_demo)
 
     release = commands.add_parser("release", help="rebuild release/ from source/")

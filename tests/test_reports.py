@@ -7,7 +7,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 import sqlalchemy
 from nbgrader.api import Base, Gradebook
 
-from autograder.reports import gradescope, summary
+from autograder.reports import gradescope, scores, summary
 
 # nbgrader's own add_submission triggers these SQLAlchemy warnings
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
@@ -186,3 +186,17 @@ def test_class_summary_of_an_unknown_assignment_is_a_one_line_error(tmp_path):
         summary.write_class_summary(db_url, "hw", tmp_path / "out")
     with pytest.raises(ValueError, match="^no assignment 'nope'"):
         summary.write_class_summary(db_url, "nope", tmp_path / "out")
+
+
+def test_the_compact_table_fits_its_width_and_names_the_tests_that_lost_points():
+    tests = [(f"test_some_long_cell_name_{i}", 4, False) for i in range(12)] + [("answer", 2, True)]
+    full = {name: points for name, points, _ in tests[:-1]}
+    rows = {"correct": {**full, "answer": None}, "blank": {name: 0 for name in full} | {"answer": 0},
+            "bug-" + "x" * 60: {**full, "test_some_long_cell_name_3": 1, "test_some_long_cell_name_7": 3.5,
+                                "answer": None}}
+    lines = scores.format_compact(tests, rows, {"blank": "flagged"}, width=100)
+    assert len(lines) == 3 and all(len(line) <= 100 for line in lines)
+    blank, bug, correct = lines
+    assert "0.00 / 48" in blank and "flagged" in blank and "lost every test (12)" in blank
+    assert "44.50 / 48" in bug and "test_some_long_cell_name_3 -3, " in bug and bug.endswith(" ...")  # cut to fit
+    assert correct.split() == ["correct", "48.00", "/", "48"]

@@ -37,15 +37,7 @@ def grade_and_report(*, course_dir, assignment, students=None, zip_file=None, wo
                                 db_url=db, force=force, use_sandbox=use_sandbox, limits=limits,
                                 max_submission_mb=max_submission_mb, progress=progress)
     db_url = resolve_db_url(course_dir, load_config(course_dir), db)
-    database = [f"--CourseDirectory.db_url={db_url}"]
-    with reports_lock(course_dir, assignment):
-        nbgrader(course_dir, "generate_feedback", assignment, "--force", *database)
-        nbgrader(course_dir, "export", "--to", str(course_dir / "grades.csv"), *database)
-        for outcome in outcomes:
-            write_gradescope_results(course_dir, assignment, outcome.student, db_url=db_url)
-        calibration = kept_calibration(course_dir, assignment)
-        summary = write_class_summary(db_url, assignment, course_dir / "reports" / assignment,
-                                      in_kernel=calibration.messages if calibration else ())
+    summary = write_reports(course_dir, assignment, outcomes, db_url)
     for outcome in outcomes:
         print(f"{outcome.student:<40} {outcome.status:<9} {outcome.score:7.2f}")
         for message in outcome.messages:
@@ -57,6 +49,23 @@ def grade_and_report(*, course_dir, assignment, students=None, zip_file=None, wo
     print(f"graded {len(outcomes)} submission(s), {failed} failed; feedback and results.json in "
           f"{course_dir / 'feedback'}, grades in {course_dir / 'grades.csv'}, class summary in {summary}")
     return 1 if problems else 0
+
+
+def write_reports(course_dir, assignment, outcomes, db_url):
+    """
+    Write what grading an assignment produces beside the gradebook, under the course's reports lock:
+    nbgrader feedback, the CSV export (course_dir/grades.csv), each graded student's Gradescope
+    results.json and the class summary. Returns the path of the summary page.
+    """
+    database = [f"--CourseDirectory.db_url={db_url}"]
+    with reports_lock(course_dir, assignment):
+        nbgrader(course_dir, "generate_feedback", assignment, "--force", *database)
+        nbgrader(course_dir, "export", "--to", str(course_dir / "grades.csv"), *database)
+        for outcome in outcomes:
+            write_gradescope_results(course_dir, assignment, outcome.student, db_url=db_url)
+        calibration = kept_calibration(course_dir, assignment)
+        return write_class_summary(db_url, assignment, course_dir / "reports" / assignment,
+                                   in_kernel=calibration.messages if calibration else ())
 
 
 def collect_zip(course_dir, assignment, archive):

@@ -1,4 +1,5 @@
 """Per-student, per-test scores read from an nbgrader gradebook."""
+import csv
 import os
 
 import sqlalchemy
@@ -29,20 +30,48 @@ def score_table(db_url, assignment):
     return tests, rows
 
 
-def format_table(tests, rows):
-    """The score table as aligned text: one line per student, one column per test, then the total."""
-    names = [name for name, _, _ in tests]
-    total_max = sum(points for _, points, _ in tests)
-    headers = ["student", *names, "total"]
-    lines = [["", *[f"/{points:g}" for _, points, _ in tests], f"/{total_max:g}"]]
+def total(row):
+    """A student's total: the sum of the scores, answers waiting for manual grading counting 0."""
+    return sum(score or 0 for score in row.values())
+
+
+def format_compact(tests, rows, statuses=None, width=100):
+    """
+    The score table as lines of at most `width` characters: one per student, with the total out of the
+    autograded points and the tests that lost points (the most lost first), cut to fit.
+
+    Inputs:
+    - tests, rows: As score_table returns them
+    - statuses: {student: a word shown after the total, e.g. the harness's 'flagged'}, or None
+    - width: The most characters of a line
+    """
+    auto = [(name, points) for name, points, manual in tests if not manual]
+    full = sum(points for _, points in auto)
+    name_width = min(max(map(len, rows), default=0), 40)
+    lines = []
     for student in sorted(rows):
-        scores = [rows[student].get(name) for name in names]
-        total = sum(score or 0 for score in scores)
-        lines.append([student, *["manual" if s is None else f"{s:g}" for s in scores], f"{total:g}"])
-    widths = [max(len(row[i]) for row in [headers, *lines]) for i in range(len(headers))]
-    render = lambda row: "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
-                                   for i, (cell, w) in enumerate(zip(row, widths)))
-    return "\n".join(render(row) for row in [headers, *lines])
+        row = rows[student]
+        lost = sorted(((points - (row.get(name) or 0), name) for name, points in auto
+                       if (row.get(name) or 0) < points), key=lambda pair: -pair[0])
+        where = (f"lost every test ({len(auto)})" if len(lost) == len(auto) and auto else
+                 ", ".join(f"{name} -{points:g}" for points, name in lost))
+        status = (statuses or {}).get(student, "")
+        shown = student if len(student) <= name_width else student[:name_width - 1] + "~"
+        line = f"  {shown:<{name_width}} {total(row):6.2f} / {full:g}  {status:<8} {where}".rstrip()
+        lines.append(line if len(line) <= width else line[:width - 4] + " ...")
+    return lines
+
+
+def write_score_csv(tests, rows, path):
+    """Write the full score table as CSV: one row per student, one column per test (max points in the header), total."""
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student", *[f"{name} (/{points:g}{', manual' if manual else ''})"
+                                       for name, points, manual in tests], "total"])
+        for student in sorted(rows):
+            scores = [rows[student].get(name) for name, _, _ in tests]
+            writer.writerow([student, *["" if score is None else f"{score:g}" for score in scores],
+                             f"{total(rows[student]):g}"])
 
 
 def require_gradebook(db_url):

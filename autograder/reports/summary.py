@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 from nbgrader.api import MissingEntry
 
-from .scores import require_gradebook, score_table
+from .scores import require_gradebook, score_table, total
 from ..similarity.page import PAGE as SIMILARITY
 
 HISTOGRAM, PASS_RATES, SUMMARY = "scores.png", "pass_rates.png", "summary.html"
@@ -58,7 +58,7 @@ def write_class_summary(db_url, assignment, out_dir, in_kernel=()):
         raise ValueError(f"no submission of {assignment!r} in {db_url}")
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    totals = [sum(score or 0 for score in row.values()) for row in rows.values()]
+    totals = [total(row) for row in rows.values()]
     max_total = sum(points for _, points, _ in tests)
     stats = per_test_statistics(tests, rows)
     _save(_histogram(assignment, totals, max_total), out_dir / HISTOGRAM)

@@ -37,3 +37,11 @@ class Bug:
     affected: frozenset
     added: tuple = ()
     files: tuple = ()
+
+
+def find_bug(bugs, student):
+    """The Bug of `student` among bugs; raises KeyError naming it when there is none (a renamed catalog entry)."""
+    for bug in bugs:
+        if bug.student == student:
+            return bug
+    raise KeyError(f"no bug {student!r} in the catalog")
