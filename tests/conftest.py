@@ -203,10 +203,12 @@ class GradedCatalog:
     (autograder/examples/bug_catalog/habits.py) under the harness; the correct and the habits under stock
     `nbgrader autograde` too.
 
-    outcomes: {student: harness Outcome}; tests: score_table's tests; harness, stock: {student: {test: points}}
-    of the autograded tests; habits: the habits' student ids.
+    course: the harness's course folder (nbgrader's feedback written); outcomes: {student: harness Outcome};
+    tests: score_table's tests; harness, stock: {student: {test: points}} of the autograded tests; habits: the
+    habits' student ids.
     """
     assignment: str
+    course: pathlib.Path
     outcomes: dict
     tests: list
     harness: dict
@@ -225,9 +227,10 @@ def graded_catalog(request, tmp_path_factory):
         if folder.name not in (CORRECT, *habits):
             shutil.rmtree(folder)
     outcomes = {o.student: o for o in grade_assignment(course, assignment, workers=2, progress=False)}
+    nbgrader(course, "generate_feedback", assignment, "--force")
     nbgrader(stock, "autograde", assignment)
     tests, harness = _auto_scores(course, assignment)
-    return GradedCatalog(assignment, outcomes, tests, harness, _auto_scores(stock, assignment)[1], habits)
+    return GradedCatalog(assignment, course, outcomes, tests, harness, _auto_scores(stock, assignment)[1], habits)
 
 
 def _auto_scores(course, assignment):
