@@ -18,20 +18,23 @@ message saying what to return instead. `encode` never runs the value's own
 code beyond reading arrays, so a value that lies about itself (an `__eq__`
 that is always true, an ndarray subclass) arrives as the plain data it holds.
 
-The encoding is JSON (arrays as base64 of numpy's .npy format, read with
-allow_pickle=False): the trusted side can read what a sandboxed process sends
-without running anything of it.
+The encoding is JSON (arrays as their dtype's name, their shape and base64 of
+their bytes, rebuilt only for dtypes of numbers, booleans, times and strings):
+the trusted side can read what a sandboxed process sends without running
+anything of it.
 """
 import base64
-import io
 import json
 import math
+import re
 import sys
 
 import numpy as np
 
 MAX_DEPTH = 30
 MAX_BYTES = 256 << 20  # one encoded value; larger ones become Unobservable
+# numpy's dtype.str of the arrays plain data holds: byte order, kind (no objects, no structures), item size
+_ARRAY_DTYPE = re.compile(r"[<>|][biufcmMSU][0-9]+(\[[0-9]*[a-zA-Z]+\])?")
 
 
 class Unobservable:
@@ -117,9 +120,13 @@ def _encode_array(value):
         return _unobservable(value)
     if array.dtype.hasobject or array.dtype.kind == "V":
         return _unobservable(value, "holds Python objects")
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
-    return {"scalar" if scalar else "array": base64.b64encode(buffer.getvalue()).decode()}
+    return {"scalar" if scalar else "array": _array_payload(array)}
+
+
+def _array_payload(array):
+    """{"dtype", "shape", "data": base64 of the C-ordered bytes}: what .npy holds, without its header to parse."""
+    return {"dtype": array.dtype.str, "shape": list(array.shape),
+            "data": base64.b64encode(np.ascontiguousarray(array).tobytes()).decode()}
 
 
 def _encode_tensor(value, torch):
@@ -131,7 +138,7 @@ def _encode_tensor(value, torch):
         array = detached.contiguous().numpy().copy()
     except Exception:
         return _unobservable(value)
-    return {"tensor": _encode_array(array)["array"], "dtype": dtype}
+    return {"tensor": _array_payload(array), "dtype": dtype}
 
 
 def _unobservable(value, reason="is not plain data"):
@@ -157,7 +164,7 @@ def _decode(data):
     if key == "bytes":
         return base64.b64decode(payload)
     if key in ("array", "scalar"):
-        array = np.load(io.BytesIO(base64.b64decode(payload)), allow_pickle=False)
+        array = _array_of(payload)
         return array[()] if key == "scalar" else array
     if key in ("tuple", "list"):
         items = [_decode(item) for item in payload]
@@ -167,7 +174,17 @@ def _decode(data):
     raise ValueError(f"malformed plain data: unknown kind {key!r}")
 
 
+def _array_of(payload):
+    """The array an _array_payload describes; ValueError unless its dtype is one plain data holds."""
+    dtype = payload["dtype"]
+    if not isinstance(dtype, str) or not _ARRAY_DTYPE.fullmatch(dtype):
+        raise ValueError(f"malformed plain data: array of dtype {dtype!r}")
+    shape = tuple(payload["shape"])
+    if not all(type(size) is int and size >= 0 for size in shape):
+        raise ValueError(f"malformed plain data: array of shape {shape!r}")
+    return np.frombuffer(bytearray(base64.b64decode(payload["data"])), dtype=np.dtype(dtype)).reshape(shape)
+
+
 def _decode_tensor(data):
     import torch
-    array = np.load(io.BytesIO(base64.b64decode(data["tensor"])), allow_pickle=False)
-    return torch.from_numpy(array).to(getattr(torch, data["dtype"]))
+    return torch.from_numpy(_array_of(data["tensor"])).to(getattr(torch, data["dtype"]))

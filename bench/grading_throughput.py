@@ -70,15 +70,19 @@ def verdict_seconds(course, assignment, use_sandbox, repeats=3):
     notebooks = {path.name: nbformat.read(path, as_version=4) for path in sorted(source.glob("*.ipynb"))}
     times = []
     for _ in range(repeats):
-        with tempfile.TemporaryDirectory() as scratch, setenv(NBGRADER_EXECUTION="autograde"):
+        with tempfile.TemporaryDirectory() as scratch, tempfile.TemporaryDirectory() as scratch_tmp, \
+                setenv(NBGRADER_EXECUTION="autograde"):
             folder = pathlib.Path(scratch)
             for path in source.iterdir():
                 if path.is_file() and path.suffix != ".ipynb":
                     shutil.copy(path, folder)
             for name, nb in notebooks.items():
                 nbformat.write(without_hidden_tests(nb), folder / name)
+            private_tmp = pathlib.Path(scratch_tmp) / "tmp"  # as in grading: the sandboxes' /tmp on the host
+            private_tmp.mkdir()
             start = time.perf_counter()
-            run_judge(notebooks, folder, limits=Limits(), use_sandbox=use_sandbox, python_path=support_python_path())
+            run_judge(notebooks, folder, limits=Limits(), use_sandbox=use_sandbox, python_path=support_python_path(),
+                      private_tmp=private_tmp)
             times.append(time.perf_counter() - start)
     return statistics.median(times)
 

@@ -1,15 +1,19 @@
 """
 Shared helpers: paths of the course's notebooks, execution with nbclient, nbgrader regions, what students
-write, the repository's wheels, a loopback web server.
+write, the session's courses (one template per assignment, calibrated once; the example catalog graded once),
+the repository's wheels, a loopback web server.
 """
 import ast
 import contextlib
+import dataclasses
 import functools
 import http.server
+import pathlib
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 
 import nbformat
@@ -17,8 +21,11 @@ import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 from nbclient import NotebookClient
 
-from autograder.course import ASSIGNMENTS, REPO_ROOT, new_course_dir
-from autograder.examples import write_submissions
+from autograder.course import ASSIGNMENTS, REPO_ROOT, nbgrader, new_course_dir
+from autograder.examples import BLANK, CORRECT, write_submissions
+from autograder.examples.bug_catalog.habits import HABITS
+from autograder.grade.coordinator import calibrate_assignment, grade_assignment
+from autograder.reports.scores import score_table
 from autograder.release import generate_releases
 from autograder.grade.sandbox import SandboxUnavailable, check_sandbox
 
@@ -155,14 +162,82 @@ def assert_page_tells_no_traceback(page, where):
 
 
 def build_course(course_dir, students, assignment="batchnorm"):
-    """A fresh course in course_dir: releases and gradebook built by nbgrader, the example submissions of `students`."""
-    course_dir = new_course_dir(course_dir)
-    generate_releases(course_dir, assignment)
+    """
+    A fresh course in course_dir: a copy of the session's course of the assignment (course_template), with the
+    example submissions of `students` (None: every one, the correct, the blank and the catalog's bugs).
+    """
+    shutil.copytree(course_template(assignment), course_dir, symlinks=True)
     write_submissions(course_dir, assignment)
     for folder in (course_dir / "submitted").iterdir():
-        if folder.name not in students:
+        if students is not None and folder.name not in students:
             shutil.rmtree(folder)
     return course_dir
+
+
+@functools.cache
+def course_template(assignment):
+    """
+    The session's course of the assignment: releases and gradebook built by nbgrader, its secret, and the
+    calibration of its test cells (autograder/verdict/calibration.py) under that secret, which every copy
+    reuses instead of judging the solution again (the calibration is keyed by the source, the secret and the
+    grader's code: a copy whose source a test edits is calibrated anew).
+    """
+    course_dir = new_course_dir(pathlib.Path(_TEMPLATES.name) / assignment)
+    generate_releases(course_dir, assignment)
+    try:
+        check_sandbox()
+    except SandboxUnavailable:
+        return course_dir  # each grading calibrates as it runs, or fails saying why
+    calibrate_assignment(course_dir, assignment)
+    return course_dir
+
+
+_TEMPLATES = tempfile.TemporaryDirectory(prefix="course-templates-")  # removed when the session's process exits
+
+
+@dataclasses.dataclass(frozen=True)
+class GradedCatalog:
+    """
+    One assignment's examples graded once for the whole session (tests/test_grade_assignments.py and
+    tests/test_honest_habits.py share it): the correct, blank, every catalog bug and every honest habit
+    (autograder/examples/bug_catalog/habits.py) under the harness; the correct and the habits under stock
+    `nbgrader autograde` too.
+
+    course: the harness's course folder (nbgrader's feedback written); outcomes: {student: harness Outcome};
+    tests: score_table's tests; harness, stock: {student: {test: points}} of the autograded tests; habits: the
+    habits' student ids.
+    """
+    assignment: str
+    course: pathlib.Path
+    outcomes: dict
+    tests: list
+    harness: dict
+    stock: dict
+    habits: list
+
+
+@pytest.fixture(scope="session", params=ASSIGNMENTS)
+def graded_catalog(request, tmp_path_factory):
+    assignment = request.param
+    course = build_course(tmp_path_factory.mktemp(assignment) / "harness", None, assignment)
+    habits = [student for student in write_submissions(course, assignment, HABITS[assignment])
+              if student not in (CORRECT, BLANK)]
+    stock = shutil.copytree(course, course.parent / "stock")
+    for folder in (stock / "submitted").iterdir():
+        if folder.name not in (CORRECT, *habits):
+            shutil.rmtree(folder)
+    outcomes = {o.student: o for o in grade_assignment(course, assignment, workers=2, progress=False)}
+    nbgrader(course, "generate_feedback", assignment, "--force")
+    nbgrader(stock, "autograde", assignment)
+    tests, harness = _auto_scores(course, assignment)
+    return GradedCatalog(assignment, course, outcomes, tests, harness, _auto_scores(stock, assignment)[1], habits)
+
+
+def _auto_scores(course, assignment):
+    """(score_table's tests, {student: {autograded test: points}})."""
+    tests, rows = score_table(f"sqlite:///{course / 'gradebook.db'}", assignment)
+    auto = [name for name, _, manual in tests if not manual]
+    return tests, {student: {name: row[name] for name in auto} for student, row in rows.items()}
 
 
 def build_wheels(folder):

@@ -6,7 +6,7 @@ the tolerance of the hidden check that reads eps from gn_param loosened. Two
 bugs that only those hidden checks caught now keep those points, under the
 harness (the verdict outside the kernel) and under stock `nbgrader autograde`
 (the kernel's) alike, and nothing is flagged. Without the edits both bugs lose
-them (tests/test_demo.py, tests/test_grade.py).
+them (tests/test_grade_assignments.py, tests/test_grade.py).
 """
 import json
 import re

@@ -81,3 +81,8 @@ def test_the_encoding_is_json_that_never_holds_a_pickle():
     assert set(data) == {"dict"}
     with pytest.raises(ValueError):
         decode(json.dumps({"pickle": "gASV"}))
+    for payload in ({"dtype": "|O8", "shape": [1], "data": "AAAAAAAAAAA="},      # objects: pointers
+                    {"dtype": "[('a', '<i4')]", "shape": [], "data": "AAAAAA=="},  # a structure
+                    {"dtype": "<i4", "shape": [-1], "data": "AAAAAA=="}):
+        with pytest.raises(ValueError):
+            decode(json.dumps({"array": payload}))

@@ -339,3 +339,15 @@ def test_one_memory_cap_covers_all_the_processes_of_a_sandbox(bwrap, tmp_path):
         pytest.skip(cgroups.unavailable_reason())
     run = run_in_sandbox([sys.executable, "-c", SPAWN, "3", "120"], tmp_path, limits=Limits(memory_mb=300))
     assert run.returncode == 0 and run.out_of_memory and b"-9" in run.stdout
+
+
+def test_matplotlib_finds_its_font_list_in_a_sandbox_home_and_does_not_build_it(bwrap, tmp_path):
+    if scratch.unavailable_reason():
+        pytest.skip(scratch.unavailable_reason())
+    check = ("import glob, os; [path] = glob.glob(os.path.expanduser('~/.cache/matplotlib/fontlist-*.json')); "
+             "before = os.stat(path).st_mtime_ns; import matplotlib.font_manager; "
+             "print(os.stat(path).st_mtime_ns == before)")
+    with scratch.scratch_folder(size_mb=64, max_files=100) as space:
+        (space.path / "work").mkdir()
+        run = run_in_sandbox([sys.executable, "-c", check], space.path / "work", private_tmp=space.path)
+    assert (run.returncode, run.stdout, run.stderr) == (0, b"True\n", b"")

@@ -104,13 +104,7 @@ def grade_assignment(course_dir, assignment, *, students=None, workers=None, sch
         sandbox.check_sandbox()
     for line in unenforced_caps(limits, use_sandbox):
         print(f"warning: not capped on this machine: {line}", file=sys.stderr)
-    config = gradebook.load_config(course_dir)
-    db_url = gradebook.resolve_db_url(course_dir, config, db_url)
-    gradebook.check_reachable(db_url)
-    expected = gradebook.assignment_notebooks(db_url, assignment)
-    blanks, course_files = _course_files(course_dir, assignment, config, expected)
-    secret = course_secret(course_dir)
-    hidden = hidden_libraries(config, assignment)
+    config, db_url, expected, blanks, course_files, secret, hidden = _setting(course_dir, assignment, db_url)
     calibration = _calibrate(course_dir, assignment, expected, course_files, limits, use_sandbox, secret, hidden)
     for line in calibration.messages:
         print(f"warning: {line}", file=sys.stderr)
@@ -131,6 +125,30 @@ def grade_assignment(course_dir, assignment, *, students=None, workers=None, sch
     bar.close()
     remove_leftovers()  # of workers killed in earlier runs: by now gone for sure
     return sorted(outcomes, key=lambda o: o.student)
+
+
+def calibrate_assignment(course_dir, assignment, *, db_url=None, use_sandbox=True, limits=sandbox.Limits()):
+    """
+    Judge the assignment's solution outside the kernel, as grade_assignment does first, and keep the Calibration
+    in the course's autograded/ folder, where the grading runs that follow find it. Inputs and errors as there.
+    """
+    course_dir = pathlib.Path(course_dir).resolve()
+    _, _, expected, _, course_files, secret, hidden = _setting(course_dir, assignment, db_url)
+    return _calibrate(course_dir, assignment, expected, course_files, limits, use_sandbox, secret, hidden)
+
+
+def _setting(course_dir, assignment, db_url):
+    """
+    (config, db_url, expected, blanks, course_files, secret, hidden libraries) of a grading run (see _Run);
+    raises CourseError, GradebookUnavailable.
+    """
+    config = gradebook.load_config(course_dir)
+    db_url = gradebook.resolve_db_url(course_dir, config, db_url)
+    gradebook.check_reachable(db_url)
+    expected = gradebook.assignment_notebooks(db_url, assignment)
+    blanks, course_files = _course_files(course_dir, assignment, config, expected)
+    secret, hidden = course_secret(course_dir), hidden_libraries(config, assignment)
+    return config, db_url, expected, blanks, course_files, secret, hidden
 
 
 def _course_files(course_dir, assignment, config, expected):

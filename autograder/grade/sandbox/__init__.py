@@ -18,7 +18,8 @@ notebook with them. Inside the sandbox:
   NAME were not installed (`masked_paths`);
 - the workdir, read-write, and a private /tmp and /dev/shm: folders of
   private_tmp when the caller gives one (a capped scratch folder, see
-  autograder/scratch.py), else tmpfs of at most disk_mb each;
+  autograder/scratch.py), else tmpfs of at most disk_mb each (in the first case, the home
+  folder /tmp holds a copy of matplotlib's font list: font_cache.py);
 - new network, pid, ipc, uts and cgroup namespaces (no network, no other
   process visible), no capabilities, a new session, killed with its parent;
 - an unprivileged user: nobody (65534) when we are root, else our own user, in
@@ -62,6 +63,7 @@ from data_utils.cifar10 import DIR_VARIABLE
 
 from . import cgroups
 from ...course import REPO_ROOT
+from .font_cache import give_font_list
 from .installed import installed_paths
 from ..untrusted_files import is_plain, walk_untrusted
 
@@ -178,6 +180,8 @@ def sandboxed_process(command, workdir, *, limits=Limits(), sandbox=True, readon
             home = tmp[0] if tmp else stack.enter_context(tempfile.TemporaryDirectory(prefix="sandbox-home-"))
             prefix = []
             command = [_unsandboxed(part, files) for part in command]
+        if tmp or not sandbox:  # a home on the host (a sandbox's own tmpfs cannot be filled from here)
+            give_font_list(tmp[0] if sandbox else home)
         group = stack.enter_context(cgroups.memory_group(limits.memory_mb * MIB))
         process = subprocess.Popen(
             [*(group.enter_command() if group else []), *prefix, *_caps(limits, sandbox), *command], cwd=workdir,
