@@ -22,12 +22,12 @@ from autograder.examples.bug_catalog import CHEATS, WARNS_ON_STDERR
 from autograder.examples.demo_set import demo_variants
 from autograder.release import VERSIONS, generate_releases
 from autograder.reports.scores import total
-from conftest import (BARE_NOT_IMPLEMENTED, RELEASE, assert_failures_tell_one_line, execute, graded_cells,
+from conftest import (BARE_NOT_IMPLEMENTED, PAGE_CODE, RELEASE, assert_failures_tell_one_line, execute,
+                      graded_cells,
                       hidden_lines, nbgrader_meta)
 
 pytestmark = pytest.mark.e2e
 ASSIGNMENT = "mlp_batchnorm"
-PAGE_CODE = re.compile(r"<(style|script)\b.*?</\1>", re.S)  # the page's own CSS and JavaScript, not the notebook's
 
 
 @pytest.fixture(scope="session")
