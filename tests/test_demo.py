@@ -23,8 +23,7 @@ from autograder.examples.demo_set import demo_variants
 from autograder.release import VERSIONS, generate_releases
 from autograder.reports.scores import total
 from conftest import (BARE_NOT_IMPLEMENTED, PAGE_CODE, RELEASE, assert_failures_tell_one_line, execute,
-                      graded_cells,
-                      hidden_lines, nbgrader_meta)
+                      graded_cells, hidden_lines, nbgrader_meta)
 
 pytestmark = pytest.mark.e2e
 ASSIGNMENT = "mlp_batchnorm"
