@@ -18,3 +18,6 @@ Students import from here; nothing in this package is an answer to an exercise.
 - ``assignments.notebook_import``: ``names_from_notebook``, which lets one
   notebook reuse the functions a student wrote in another.
 """
+from .failures import tell_stubs_in_one_line
+
+tell_stubs_in_one_line()  # in a Jupyter kernel: a stub left unanswered stops its cell with one line, no traceback

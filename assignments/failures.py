@@ -10,6 +10,11 @@ exceptions below use that hook:
 - ``CodeFailed``: the student's code raised where no check catches it
   (observe outside a ``rubric.check`` block).
 
+A stub nbgrader left (a bare ``raise NotImplementedError()``) that stops a
+cell, in the stub's own cell or in a demonstration calling it, is told in one
+line too: ``tell_stubs_in_one_line`` installs that in the Jupyter kernel when
+the package is imported.
+
 ``describe(error)`` is the one line told of an exception the student's code
 raised; ``explain(error)``, its message, is what the out-of-kernel grader's
 driver sends back, so that the kernel and the grader tell it alike.
@@ -20,6 +25,8 @@ ERROR_TYPES = ("CheckFailed", "CodeFailed")  # the error outputs whose message i
 
 # A bare `raise NotImplementedError()` (nbgrader's stub of a solution) tells this instead of nothing
 NOT_IMPLEMENTED = "{name} is not implemented yet: replace `raise NotImplementedError()` in its cell with your code"
+# ... raised by the code of a cell itself, not a function (the stub of an answer such as `answer_q1 = ...`)
+NOT_COMPLETED = "this cell is not completed yet: replace `raise NotImplementedError()` in it with your code"
 # code of a notebook cell (the kernel's, the grader's driver's), not of a module nor a check the grader shipped
 _CELL_FILE = re.compile(r"^<(?!observed )|ipykernel_|ipython-input")
 
@@ -80,3 +87,29 @@ def _raising_function(traceback, skip):
             name = code.co_qualname
         traceback = traceback.tb_next
     return name
+
+
+def tell_stubs_in_one_line():
+    """
+    In an IPython kernel, show a bare NotImplementedError that stops a cell as the one line describe() tells
+    (NOT_IMPLEMENTED, or NOT_COMPLETED when the cell's own code raised it) instead of a traceback. Any other
+    NotImplementedError keeps its usual traceback. Does nothing outside IPython (a script, the grader's driver).
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # the package imported without IPython installed: nothing to install into
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.set_custom_exc((NotImplementedError,), _show_not_implemented)
+
+
+def _show_not_implemented(shell, etype, value, tb, tb_offset=None):
+    """IPython's custom exception handler (InteractiveShell.set_custom_exc): shows the error, returns its lines."""
+    if str(value).strip():
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+        return None
+    message = explain(value)
+    lines = [f"NotImplementedError: {message or NOT_COMPLETED}"]
+    shell._showtraceback(etype, value, lines)
+    return lines

@@ -17,8 +17,9 @@ them all, gives partial credit. A failed check is reported in one line (its
 exception type and message: the figure measured and the range expected) and
 never as a traceback, so hidden tests do not show their code; a cell no check
 of which passed ends in one line too (failures.CheckFailed). Warnings raised
-inside a check are recorded, not printed: nbgrader would otherwise treat them
-as stderr output and zero the cell.
+inside a check are printed once each on stderr after it, however often the
+check's loops raise them (nbgrader_config.py's IgnorePattern keeps a warning on
+stderr from zeroing the cell).
 
 A test cell that runs functions another test cell checks declares it, with what
 it runs (``uses``); when both fail, its output says that the earlier failure
@@ -31,6 +32,7 @@ may be the cause:
 """
 import contextlib
 import copy
+import sys
 import warnings
 
 import numpy as np
@@ -42,6 +44,12 @@ from .observing import hidden_seed, observe  # noqa: F401 (test cells import the
 NOTE = "NOTE  "  # the prefix of a line telling that an earlier failed test may cause this one's failures
 
 _passed = {}  # test name -> whether its every check passed, for the Rubrics of this process (kernel or grader)
+
+
+def _print_once(caught):
+    """Print each distinct warning of `caught` (warnings.WarningMessage objects) on stderr as 'Category: message'."""
+    for line in dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught):
+        print(line, file=sys.stderr)
 
 
 class Rubric:
@@ -72,9 +80,12 @@ class Rubric:
         - weight: Its share of the cell's points relative to the other checks
         """
         try:
-            with warnings.catch_warnings(record=True):
+            with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                yield
+                try:
+                    yield
+                finally:
+                    _print_once(caught)
         except Exception as error:  # a failing student function can raise anything
             # an assertion is the check's own reason; anything else, what the student's code raised
             reason = f"AssertionError: {error}" if type(error) is AssertionError else describe(error)
