@@ -109,7 +109,7 @@ def _show_not_implemented(shell, etype, value, tb, tb_offset=None):
     if str(value).strip():
         shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
         return None
-    message = explain(value)
-    lines = [f"NotImplementedError: {message or NOT_COMPLETED}"]
+    value.args = (explain(value) or NOT_COMPLETED,)  # the error output's evalue, which nbgrader's feedback shows
+    lines = [f"NotImplementedError: {value}"]
     shell._showtraceback(etype, value, lines)
     return lines

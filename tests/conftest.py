@@ -4,6 +4,7 @@ write, the session's courses (one template per assignment, calibrated once; the 
 the repository's wheels, a loopback web server.
 """
 import ast
+import concurrent.futures
 import contextlib
 import dataclasses
 import functools
@@ -221,19 +222,42 @@ class GradedCatalog:
 
 @pytest.fixture(scope="session", params=ASSIGNMENTS)
 def graded_catalog(request, tmp_path_factory):
+    """The catalog graded by the harness; the correct and the habits by stock nbgrader, in two halves."""
     assignment = request.param
     course = build_course(tmp_path_factory.mktemp(assignment) / "harness", None, assignment)
     habits = [student for student in write_submissions(course, assignment, HABITS[assignment])
               if student not in (CORRECT, BLANK)]
-    stock = shutil.copytree(course, course.parent / "stock")
-    for folder in (stock / "submitted").iterdir():
-        if folder.name not in (CORRECT, *habits):
-            shutil.rmtree(folder)
-    outcomes = {o.student: o for o in grade_assignment(course, assignment, workers=2, progress=False)}
-    nbgrader(course, "generate_feedback", assignment, "--force")
-    nbgrader(stock, "autograde", assignment)
+    stock_students = [CORRECT, *habits]
+    stock_halves = [_course_of(course, course.parent / f"stock-{k}", stock_students[k::2]) for k in range(2)]
+    outcomes = harness_beside_stock(course, assignment, stock_halves, feedback=True)
     tests, harness = _auto_scores(course, assignment)
-    return GradedCatalog(assignment, course, outcomes, tests, harness, _auto_scores(stock, assignment)[1], habits)
+    stock = {student: row for half in stock_halves for student, row in _auto_scores(half, assignment)[1].items()}
+    return GradedCatalog(assignment, course, outcomes, tests, harness, stock, habits)
+
+
+def harness_beside_stock(course, assignment, stock_courses, *, feedback=False):
+    """
+    {student: Outcome} of the harness grading course (2 workers) while stock `nbgrader autograde` grades each
+    of stock_courses in a process of its own; with feedback, nbgrader's generate_feedback of course follows the
+    harness. Stock nbgrader grades one student at a time on one core: beside the harness, every core stays busy.
+    """
+    with concurrent.futures.ThreadPoolExecutor() as pool:
+        runs = [pool.submit(nbgrader, stock, "autograde", assignment) for stock in stock_courses]
+        outcomes = {o.student: o for o in grade_assignment(course, assignment, workers=2, progress=False)}
+        if feedback:
+            runs.append(pool.submit(nbgrader, course, "generate_feedback", assignment, "--force"))
+        for run in runs:
+            run.result()
+    return outcomes
+
+
+def _course_of(course, folder, students):
+    """A copy of course in folder holding the submissions of `students` only."""
+    copy = shutil.copytree(course, folder)
+    for submitted in (copy / "submitted").iterdir():
+        if submitted.name not in students:
+            shutil.rmtree(submitted)
+    return copy
 
 
 def _auto_scores(course, assignment):

@@ -25,6 +25,8 @@ def shown(shell, capsys, code):
 def test_a_stub_in_the_cells_own_code_tells_the_cell_to_complete(shell, capsys):
     assert shown(shell, capsys, 'answer_q1 = None\n# YOUR CODE HERE\nraise NotImplementedError()') \
         == f"NotImplementedError: {NOT_COMPLETED}"
+    # the error output's evalue, which nbgrader's feedback pages show, is that line too
+    assert str(shell.last_execution_result.error_in_exec) == NOT_COMPLETED
 
 
 def test_a_call_into_a_stub_names_the_function(shell, capsys):

@@ -15,11 +15,11 @@ import shutil
 import pytest
 
 from autograder.examples.bug_catalog import EXAMPLES
-from autograder.course import nbgrader, new_course_dir
+from autograder.course import new_course_dir
 from autograder.examples import BLANK, CORRECT, write_submissions
-from autograder.grade.coordinator import grade_assignment
 from autograder.release import generate_releases
 from autograder.reports.scores import score_table
+from conftest import harness_beside_stock
 
 pytestmark = pytest.mark.e2e
 ASSIGNMENT = "batchnorm"
@@ -55,8 +55,7 @@ def graded(tmp_path_factory):
     write_submissions(course, ASSIGNMENT, tuple(BUGS.values()))
     shutil.rmtree(course / "submitted" / BLANK)
     stock = shutil.copytree(course, course.parent / "stock")
-    outcomes = {o.student: o for o in grade_assignment(course, ASSIGNMENT, workers=2, progress=False)}
-    nbgrader(stock, "autograde", ASSIGNMENT)
+    outcomes = harness_beside_stock(course, ASSIGNMENT, [stock])
     return outcomes, auto_scores(course), auto_scores(stock)
 
 
