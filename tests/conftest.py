@@ -113,6 +113,20 @@ def points_shown(cell):
     return None
 
 
+def pytest_collection_modifyitems(config, items):
+    """
+    Work units for pytest-xdist's `--dist loadgroup` (./run test runs the suite on every core): a module's
+    tests share a worker, so that its module-scoped fixtures are built once, and so do the tests of one
+    assignment's graded_catalog, from whichever module. Under xdist the end-to-end units go first: the
+    fast tests then fill the workers' last minutes.
+    """
+    for item in items:
+        catalog = getattr(item, "callspec", None) and item.callspec.params.get("graded_catalog")
+        item.add_marker(pytest.mark.xdist_group(f"graded_catalog-{catalog}" if catalog else item.module.__name__))
+    if config.pluginmanager.hasplugin("xdist") and config.getoption("dist", "no") != "no":
+        items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
+
+
 @pytest.fixture(params=notebooks(SOURCE), ids=lambda p: p.name)
 def source_notebook(request):
     return request.param
