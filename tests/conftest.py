@@ -113,20 +113,6 @@ def points_shown(cell):
     return None
 
 
-def pytest_collection_modifyitems(config, items):
-    """
-    Work units for pytest-xdist's `--dist loadgroup` (./run test runs the suite on every core): a module's
-    tests share a worker, so that its module-scoped fixtures are built once, and so do the tests of one
-    assignment's graded_catalog, from whichever module. Under xdist the end-to-end units go first: the
-    fast tests then fill the workers' last minutes.
-    """
-    for item in items:
-        catalog = getattr(item, "callspec", None) and item.callspec.params.get("graded_catalog")
-        item.add_marker(pytest.mark.xdist_group(f"graded_catalog-{catalog}" if catalog else item.module.__name__))
-    if config.pluginmanager.hasplugin("xdist") and config.getoption("dist", "no") != "no":
-        items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
-
-
 @pytest.fixture(params=notebooks(SOURCE), ids=lambda p: p.name)
 def source_notebook(request):
     return request.param
@@ -170,11 +156,12 @@ def assert_failures_tell_one_line(nb, assignment, where):
 
 
 PAGE_CODE = re.compile(r"<(style|script)\b.*?</\1>", re.S)  # a page's own CSS and JavaScript, not the notebook's
+CELL_CODE = re.compile(r'<div class="input_area">.*?</pre>', re.S)  # a code cell's source on a feedback page
 
 
 def assert_page_tells_no_traceback(page, where):
-    """A feedback page (HTML) shows no traceback into assignments/ and no bare NotImplementedError."""
-    text = re.sub(r"<[^>]+>", "", PAGE_CODE.sub("", page))
+    """A feedback page (HTML) shows no traceback into assignments/ and no bare NotImplementedError in its outputs."""
+    text = re.sub(r"<[^>]+>", "", CELL_CODE.sub("", PAGE_CODE.sub("", page)))
     assert "Traceback" not in text and "assignments/" not in text, where
     assert not BARE_NOT_IMPLEMENTED.search(text), where
 
