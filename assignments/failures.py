@@ -20,6 +20,7 @@ raised; ``explain(error)``, its message, is what the out-of-kernel grader's
 driver sends back, so that the kernel and the grader tell it alike.
 """
 import re
+import sys
 
 ERROR_TYPES = ("CheckFailed", "CodeFailed")  # the error outputs whose message is the whole line to show
 
@@ -95,11 +96,8 @@ def tell_stubs_in_one_line():
     (NOT_IMPLEMENTED, or NOT_COMPLETED when the cell's own code raised it) instead of a traceback. Any other
     NotImplementedError keeps its usual traceback. Does nothing outside IPython (a script, the grader's driver).
     """
-    try:
-        from IPython import get_ipython
-    except ImportError:  # the package imported without IPython installed: nothing to install into
-        return
-    shell = get_ipython()
+    ipython = sys.modules.get("IPython")  # a kernel has imported it already; elsewhere it is not worth importing
+    shell = ipython and ipython.get_ipython()
     if shell is not None:
         shell.set_custom_exc((NotImplementedError,), _show_not_implemented)
 
