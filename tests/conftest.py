@@ -173,10 +173,16 @@ def build_course(course_dir, students, assignment="batchnorm"):
     """
     shutil.copytree(course_template(assignment), course_dir, symlinks=True)
     write_submissions(course_dir, assignment)
-    for folder in (course_dir / "submitted").iterdir():
-        if students is not None and folder.name not in students:
-            shutil.rmtree(folder)
+    if students is not None:
+        _keep_submissions(course_dir, students)
     return course_dir
+
+
+def _keep_submissions(course_dir, students):
+    """Delete the submissions of course_dir but those of `students`."""
+    for folder in (course_dir / "submitted").iterdir():
+        if folder.name not in students:
+            shutil.rmtree(folder)
 
 
 @functools.cache
@@ -255,9 +261,7 @@ def harness_beside_stock(course, assignment, stock_courses, *, feedback=False):
 def _course_of(course, folder, students):
     """A copy of course in folder holding the submissions of `students` only."""
     copy = shutil.copytree(course, folder)
-    for submitted in (copy / "submitted").iterdir():
-        if submitted.name not in students:
-            shutil.rmtree(submitted)
+    _keep_submissions(copy, students)
     return copy
 
 
