@@ -150,3 +150,16 @@ def test_each_cap_the_machine_cannot_enforce_is_one_line_saying_what_is_capped_i
     monkeypatch.setattr(cgroups, "unavailable_reason", lambda: None)
     monkeypatch.setattr(scratch, "unavailable_reason", lambda: None)
     assert unenforced_caps(Limits(), use_sandbox=True) == []
+
+
+def test_a_killed_workers_group_is_removed_with_the_orphan_still_in_it(cgroup_hierarchy):
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    group = cgroup_hierarchy.parent / f"{cgroups.PREFIX}{gone.stdout.strip()}-0123456789ab"
+    group.mkdir()
+    orphan = subprocess.Popen(["sh", "-c", cgroups.SHELL_ENTER, str(group / "cgroup.procs"), "sleep", "600"],
+                              start_new_session=True)
+    while str(orphan.pid) not in (group / "cgroup.procs").read_text().split():
+        assert orphan.poll() is None
+    cgroups.remove_stale(cgroup_hierarchy)
+    assert orphan.wait() == -9
+    assert not group.exists()

@@ -171,11 +171,15 @@ def memory_group(limit_bytes, hierarchy=None):
 
 
 def remove_stale(hierarchy=None):
-    """Remove the groups that processes killed before they could (see autograder/leftovers.py)."""
+    """
+    Remove the groups that processes killed before they could (see autograder/leftovers.py). A process
+    still in one is an orphan of a killed worker (a sandbox that started as its worker died, before it
+    could ask to die with it): nobody reads its results, so it is killed first.
+    """
     hierarchy = hierarchy or _hierarchy()[0]
     for path in stale(hierarchy.parent, PREFIX) if hierarchy else ():
-        with contextlib.suppress(OSError):  # still holding a process: left for a later run
-            path.rmdir()
+        with contextlib.suppress(OSError):  # gone meanwhile (another run removed it)
+            _remove(path)
 
 
 def _remove(path):
