@@ -84,9 +84,23 @@ def numeric_gradient(f_many, x, df=None, h=1e-5):
     - grad: Array shaped like x, grad[i] = sum((f(x + h e_i) - f(x - h e_i)) * df) / 2h
       (without df: (f(x + h e_i) - f(x - h e_i)) / 2h)
     """
-    indices = list(np.ndindex(x.shape))
+    return numeric_partials(f_many, x, list(np.ndindex(x.shape)), df, h).reshape(x.shape)
+
+
+def numeric_partials(f_many, x, entries, df=None, h=1e-5):
+    """
+    The entries of numeric_gradient at some indices of x only: two evaluations per entry instead of per
+    element of x, as cs231n's grad_check_sparse samples a large weight matrix.
+
+    Inputs:
+    - f_many, x, df, h: As for numeric_gradient
+    - entries: List of K index tuples of x (random_entries draws some)
+
+    Returns:
+    - partials: Array of shape (K,), partials[k] = grad[entries[k]]
+    """
     points = []
-    for ix in indices:
+    for ix in entries:
         for step in (h, -h):
             point = x.copy()
             point[ix] = x[ix] + step
@@ -94,8 +108,22 @@ def numeric_gradient(f_many, x, df=None, h=1e-5):
     values = f_many(points)
     if len(values) != len(points):
         raise ValueError(f"{len(values)} values for {len(points)} points")
-    grad = np.zeros_like(x)
-    for k, ix in enumerate(indices):
+    partials = np.zeros(len(entries), dtype=np.result_type(x.dtype, np.float64))
+    for k in range(len(entries)):
         difference = np.asarray(values[2 * k], dtype=np.float64) - np.asarray(values[2 * k + 1], dtype=np.float64)
-        grad[ix] = (difference if df is None else np.sum(difference * df)) / (2 * h)
-    return grad
+        partials[k] = (difference if df is None else np.sum(difference * df)) / (2 * h)
+    return partials
+
+
+def random_entries(shape, count=None, seed=0):
+    """
+    Indices of `count` distinct entries of an array of `shape`, drawn with their own seed (numpy's global
+    random state is not touched), in row-major order; every entry when count is None or covers them all.
+
+    Returns a list of index tuples, for numeric_partials; [array[ix] for ix in entries] are the
+    array's entries there.
+    """
+    every = list(np.ndindex(*shape))
+    if count is None or count >= len(every):
+        return every
+    return [every[k] for k in sorted(np.random.default_rng(seed).choice(len(every), size=count, replace=False))]

@@ -4,7 +4,7 @@ The batch-normalization notebook draws its own synthetic data; the training
 experiments load a real dataset, split and preprocessed:
 
 - ``load_dataset()``: CIFAR-10 when its files are present, else the small
-  digits dataset that ships with scikit-learn, so the notebooks also run offline.
+  digits dataset that ships with this package, so the notebooks also run offline.
 - ``get_CIFAR10_data`` (``data_utils.cifar10``): CIFAR-10, images (N, 3, 32, 32).
 - ``get_digits_data`` (``data_utils.digits``): the 8x8 digits, images (N, 1, 8, 8).
 - ``python -m data_utils download cifar10`` (``data_utils.download``): fetches

@@ -31,7 +31,7 @@ def main(argv=None):
         "download", help="download a dataset and unpack it where the notebooks look for it",
         description=DOWNLOAD_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     download.add_argument("dataset", choices=["cifar10", "mnist"],
-                          help="the dataset (the digits fallback ships with scikit-learn and needs no download)")
+                          help="the dataset (the digits fallback ships with this package and needs no download)")
     download.add_argument("--dir", type=pathlib.Path,
                           help=f"folder to unpack into, created if needed (default: {default_cifar10_dir().parent} "
                                f"for cifar10, {mnist.default_mnist_dir()} for mnist)")

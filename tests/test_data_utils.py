@@ -1,4 +1,4 @@
-"""data_utils on small files in CIFAR-10's exact format, a local HTTP server, and scikit-learn's digits (offline)."""
+"""data_utils on small files in CIFAR-10's exact format, a local HTTP server, and the shipped digits (offline)."""
 import hashlib
 import io
 import pickle
@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from data_utils import DatasetNotFound, get_CIFAR10_data, get_digits_data, load_dataset
+from data_utils.digits import DIGITS_FILE
 from data_utils.__main__ import main
 from data_utils.cifar10 import load_CIFAR10, load_CIFAR_batch
 from data_utils.download import CIFAR10_MD5, CIFAR10_URL, DownloadError, download_cifar10
@@ -236,6 +237,17 @@ def test_help_documents_url_checksum_and_options(capsys):
 
 
 # The digits fallback
+
+def test_the_shipped_digits_are_scikit_learns():
+    from sklearn.datasets import load_digits  # the oracle: where the shipped file came from
+    digits = load_digits()
+    with np.load(DIGITS_FILE) as shipped:
+        assert np.array_equal(shipped["images"], digits.images) and np.array_equal(shipped["labels"], digits.target)
+    data = get_digits_data(num_training=1797, num_validation=0, num_test=0, subtract_mean=False, seed=5)
+    order = np.random.default_rng(5).permutation(1797)
+    assert np.array_equal(data["X_train"][:, 0] * 16, digits.images[order])
+    assert np.array_equal(data["y_train"], digits.target[order])
+
 
 def test_digits_are_single_channel_8x8_in_three_splits():
     data = get_digits_data(subtract_mean=False)
