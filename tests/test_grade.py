@@ -2,6 +2,7 @@
 import copy
 import os
 import pathlib
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,13 +15,11 @@ import pytest
 from autograder.grade.sandbox import cgroups, scratch
 from autograder.cli import main
 from autograder.examples.bug_catalog import EXAMPLES
-from autograder.course import new_course_dir
 from autograder.grade.course_secret import course_secret
 from autograder.examples import BLANK, CORRECT, example_notebooks
 from autograder.grade.coordinator import grade_assignment, read_marker
 from autograder.grade.gradebook import integrity_problems
 from autograder.grade.sandbox.leftovers import stale
-from autograder.release import generate_releases
 from autograder.reports.scores import score_table
 from conftest import build_course
 
@@ -156,18 +155,13 @@ def test_every_submission_has_exactly_one_grade_per_cell(graded, course):
         assert read_marker(course, ASSIGNMENT, student)["status"] == graded[0][student].status
 
 
-def test_a_rerun_skips_graded_submissions_and_force_regrades(graded, course):
-    assert grade_assignment(course, ASSIGNMENT, workers=2, progress=False) == []
-    again = grade_assignment(course, ASSIGNMENT, students=[CORRECT], force=True, workers=1, progress=False)
-    assert [o.student for o in again] == [CORRECT]
-    assert integrity_problems(f"sqlite:///{course / 'gradebook.db'}", ASSIGNMENT) == []
-
-
 def test_kill_9_mid_run_then_rerun_loses_and_duplicates_nothing(graded, course):
     db = f"sqlite:///{course / 'gradebook.db'}"
     before = score_table(db, ASSIGNMENT)[1]
+    # six regraded, in this order: the kill comes after the fourth is recorded, with the others in flight
+    regraded = [UNBIASED.student, "changed-grade-ids", "cheat-monkeypatch", CORRECT, "megabytes-of-output", "not-utf8"]
     command = [sys.executable, "-m", "autograder", "grade", ASSIGNMENT, "--course-dir", str(course),
-               "--force", "--workers", "2"]
+               "--force", "--workers", "2", *(f"--student={student}" for student in regraded)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     marker = course / "autograded" / CORRECT / ASSIGNMENT / ".harness.json"
     start = marker.stat().st_mtime
@@ -183,6 +177,28 @@ def test_kill_9_mid_run_then_rerun_loses_and_duplicates_nothing(graded, course):
     assert not list(stale(pathlib.Path(tempfile.gettempdir()), scratch.PREFIX))
     if not cgroups.unavailable_reason():
         assert not list(stale(cgroups.find_hierarchy().parent, cgroups.PREFIX))
+
+
+def test_a_rerun_skips_the_graded_and_force_regrades_one_rewriting_its_feedback_only(graded, course, capsys):
+    def pages():
+        return {path: path.stat().st_mtime_ns for path in (course / "feedback").rglob("*.html")}
+
+    def students_changed(before, after):
+        return {path.relative_to(course / "feedback").parts[0] for path in after if after[path] != before.get(path)}
+
+    rerun = ["grade", ASSIGNMENT, "--course-dir", str(course)]
+    assert main(rerun) == 0  # grades nothing, and writes whatever feedback is missing
+    assert "graded 0 submission(s)" in capsys.readouterr().out
+    before = pages()
+    assert main([*rerun, "--student", CORRECT, "--force"]) == 0
+    assert "graded 1 submission(s)" in capsys.readouterr().out
+    assert integrity_problems(f"sqlite:///{course / 'gradebook.db'}", ASSIGNMENT) == []
+    after = pages()
+    assert students_changed(before, after) == {CORRECT}
+    shutil.rmtree(course / "feedback" / BLANK)  # as a run killed before its reports leaves it
+    assert main(rerun) == 0
+    assert students_changed(after, pages()) == {BLANK}
+    assert (course / "feedback" / BLANK / ASSIGNMENT / "BatchNormalization.html").is_file()
 
 
 def test_a_zip_of_lms_downloads_is_collected_and_graded(tmp_path):
@@ -207,8 +223,7 @@ def test_a_zip_of_lms_downloads_is_collected_and_graded(tmp_path):
 def test_cli_errors_are_one_line(course, tmp_path, capsys):
     assert main(["grade", "no-such-assignment", "--course-dir", str(course)]) == 1
     assert capsys.readouterr().err.count("\n") == 1
-    empty = new_course_dir(tmp_path / "empty")
-    generate_releases(empty, ASSIGNMENT)
+    empty = build_course(tmp_path / "empty", set())
     assert main(["grade", ASSIGNMENT, "--course-dir", str(empty)]) == 1
     assert "no submissions" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_info:

@@ -54,18 +54,41 @@ def grade_and_report(*, course_dir, assignment, students=None, zip_file=None, wo
 def write_reports(course_dir, assignment, outcomes, db_url):
     """
     Write what grading an assignment produces beside the gradebook, under the course's reports lock:
-    nbgrader feedback, the CSV export (course_dir/grades.csv), each graded student's Gradescope
-    results.json and the class summary. Returns the path of the summary page.
+    nbgrader feedback (of the students graded since their feedback was written), the CSV export
+    (course_dir/grades.csv), each graded student's Gradescope results.json and the class summary.
+    Returns the path of the summary page.
     """
     database = [f"--CourseDirectory.db_url={db_url}"]
     with reports_lock(course_dir, assignment):
-        nbgrader(course_dir, "generate_feedback", assignment, "--force", *database)
+        stale, current = _feedback_states(course_dir, assignment)
+        if stale:
+            # only those: regrading one student of a thousand rewrites one student's pages (nbgrader splits
+            # the ids at commas, so an id holding one means that every page is rewritten)
+            exclude = "" if any("," in student for student in current) else ",".join(current)
+            nbgrader(course_dir, "generate_feedback", assignment, "--force",
+                     f"--CourseDirectory.student_id_exclude={exclude}", *database)
         nbgrader(course_dir, "export", "--to", str(course_dir / "grades.csv"), *database)
         for outcome in outcomes:
             write_gradescope_results(course_dir, assignment, outcome.student, db_url=db_url)
         calibration = kept_calibration(course_dir, assignment)
         return write_class_summary(db_url, assignment, course_dir / "reports" / assignment,
                                    in_kernel=calibration.messages if calibration else ())
+
+
+def _feedback_states(course_dir, assignment):
+    """
+    (stale, current): the students with autograded notebooks of the assignment whose nbgrader feedback is
+    missing or older than their autograded files (graded since: in this run, or in one killed before
+    its reports), and those whose feedback is newer. Grades changed by hand in formgrader are not
+    seen here: its "generate feedback" (or `nbgrader generate_feedback --force`) rewrites those pages.
+    """
+    stale, current = [], []
+    for graded in sorted((course_dir / "autograded").glob(f"*/{assignment}")):
+        student = graded.parent.name
+        pages = [path.stat().st_mtime for path in (course_dir / "feedback" / student / assignment).glob("*.html")]
+        newest_grading = max((path.stat().st_mtime for path in graded.rglob("*") if path.is_file()), default=0)
+        (current if pages and min(pages) >= newest_grading else stale).append(student)
+    return stale, current
 
 
 def collect_zip(course_dir, assignment, archive):
