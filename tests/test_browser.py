@@ -67,12 +67,12 @@ def course(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def lab(course, tmp_path_factory):
-    # NBGRADER_EXECUTION=autograde makes the notebooks' experiments run their reduced
-    # version (about 7 s instead of 25 s for the solution): the browser test is about
-    # what JupyterLab shows, and tests/test_notebooks_run.py runs the full version.
+    # NBGRADER_EXECUTION=validate (as `nbgrader validate` sets it) makes the notebooks' experiments
+    # run their reduced version, figures included (under "autograde" they draw none): the browser
+    # test is about what JupyterLab shows, and tests/test_notebooks_run.py runs the full version.
     # A student's own run, without the variable, draws the same plots from more runs.
     server = JupyterLab(course, tmp_path_factory.mktemp("jupyter"), ARTIFACTS / "jupyterlab.log",
-                        env={"NBGRADER_EXECUTION": "autograde"})
+                        env={"NBGRADER_EXECUTION": "validate"})
     with server:
         yield server
 

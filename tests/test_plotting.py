@@ -5,6 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from assignments.experiments import NO_FIGURE, show_unless_graded
 from assignments.plotting import plot_sweep, plot_training_histories
 
 plt.switch_backend("Agg")
@@ -72,3 +73,18 @@ def test_helpers_do_not_show_the_figure(monkeypatch):
 def test_sweep_panels_named_in_log_y_use_a_log_scale():
     fig = plot_sweep([1, 10], {"accuracy": {"run": [0.1, 0.2]}, "loss": {"run": [2.0, 1e4]}}, "x", log_y={"loss"})
     assert [ax.get_yscale() for ax in fig.axes] == ["linear", "log"]
+
+
+def test_an_experiment_draws_its_figure_unless_nbgrader_autogrades(monkeypatch, capsys):
+    drawn = []
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    show_unless_graded(lambda: drawn.append(plt.figure()))
+    assert drawn == [] and capsys.readouterr().out == NO_FIGURE + "\n"
+    for value in ("validate", None):  # nbgrader validate, and a student's own run
+        if value is None:
+            monkeypatch.delenv("NBGRADER_EXECUTION")
+        else:
+            monkeypatch.setenv("NBGRADER_EXECUTION", value)
+        show_unless_graded(lambda: drawn.append(plt.figure()))
+    assert len(drawn) == 2 and capsys.readouterr().out == ""
+    plt.close("all")
