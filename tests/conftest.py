@@ -36,6 +36,35 @@ RELEASE = REPO_ROOT / "release"
 MIN_WORDS = 3  # a line with fewer words ('else:', 'return dx') tells nothing
 
 
+# Under pytest-xdist (./run test: -n auto --dist loadgroup --no-loadscope-reorder) each group of tests runs on
+# one worker, in turn with the others of its group, and the workers take groups in the order below.
+GROUPS = {
+    # graded_catalog, the heaviest session fixture, shared by these two modules
+    "test_grade_assignments.py": "catalog", "test_honest_habits.py": "catalog",
+    # these make, kill and count the machine's cgroups and scratch folders: never two at once
+    "test_caps.py": "machine", "test_grade.py": "machine", "test_grade_failures.py": "machine",
+    "test_hostile.py": "machine",
+}
+# the longest groups first, so that no worker is left with one at the end; two quick ones right after the
+# first two, because each worker is handed two groups at the start; every other module after these
+FIRST = ["catalog", "machine", "test_gradient_check.py", "test_optim.py", "test_browser.py",
+         "test_installed_grading.py", "test_demo.py", "test_hidden_test_edits.py", "test_grade_backends.py",
+         "test_shortcuts.py", "test_notebooks_run.py", "test_example_course.py", "test_selfcheck.py",
+         "test_sandbox.py", "test_verdict.py"]
+
+
+def _group(item):
+    return GROUPS.get(item.path.name, item.path.name)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    """One xdist_group per module (or per GROUPS entry), and the groups of FIRST first (a stable sort)."""
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(_group(item)))
+    items.sort(key=lambda item: FIRST.index(_group(item)) if _group(item) in FIRST else len(FIRST))
+
+
 def notebooks(folder):
     """Every notebook of every assignment under folder (source, release/student, release/solution)."""
     return sorted(p for a in ASSIGNMENTS for p in (folder / a).glob("*.ipynb"))
