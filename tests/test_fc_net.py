@@ -4,6 +4,7 @@ import pytest
 
 from assignments.measures import rel_error
 from assignments.fc_net import FullyConnectedNetBase
+import assignments.gradient_check as gradient_check
 from assignments.gradient_check import eval_numerical_gradient
 
 N, D, H1, H2, C = 2, 15, 20, 30, 10
@@ -134,6 +135,23 @@ def test_a_subclass_with_batchnorm_hooks_passes_the_gradient_check_with_gamma_an
     assert {"gamma1", "beta1", "gamma2", "beta2"} <= model.params.keys()
     assert "gamma3" not in model.params
     assert max_gradient_error(model, X, y) < 1e-6
+
+
+@pytest.mark.parametrize("refinements", [gradient_check.REFINEMENTS, 0])
+def test_a_relu_input_within_the_step_of_its_kink_does_not_fail_a_correct_network(monkeypatch, refinements):
+    # the draw of seed 24 puts a ReLU input within 1e-5 of 0: a fixed step is off by 2.5e-3 of the largest gradient
+    monkeypatch.setattr(gradient_check, "REFINEMENTS", refinements)
+    rng = np.random.default_rng(24)
+    np.random.seed(24)
+    model = ReferenceBatchNormNet([8, 8], input_dim=4, num_classes=3, normalization="batchnorm", weight_scale=0.3,
+                                  reg=0.5, dtype=np.float64)
+    X, y = rng.standard_normal((8, 4)), rng.integers(3, size=8)
+    _, grads = model.loss(X, y)
+    numeric = {name: eval_numerical_gradient(lambda _: model.loss(X, y)[0], value, verbose=False)
+               for name, value in model.params.items()}
+    scale = max(np.max(np.abs(value)) for value in numeric.values())
+    error = max(np.max(np.abs(grads[name] - numeric[name])) for name in numeric) / scale
+    assert (error < 1e-8) == (refinements > 0), error
 
 
 def test_only_the_weights_are_regularized():
