@@ -144,7 +144,9 @@ def expect_close(actual, expected, tol, what):
     Inputs:
     - actual: The student's array (anything np.asarray accepts)
     - expected: The reference array
-    - tol: Largest accepted max |a - e| / max(1e-8, 1e-3 max|e|, |a| + |e|)
+    - tol: Largest accepted max |a - e| / max(1e-8, f max|e|, |a| + |e|), where f is 1e-3, or 1 when
+      actual is float32 or narrower: float32 rounds to about 7 digits of the values it combines, so
+      its entries near 0 carry errors of the order of 1e-7 of the array's largest entry
     - what: Name used in the failure message, e.g. 'dx'
     """
     actual = np.asarray(actual)
@@ -154,9 +156,10 @@ def expect_close(actual, expected, tol, what):
     if not np.all(np.isfinite(actual)):
         raise AssertionError(f"{what} contains NaN or inf")
     a, e = actual.astype(np.float64), expected.astype(np.float64)
-    # entries far below the array's largest are compared at 1e-3 of that size: their own relative
+    # entries far below the array's largest are compared at a fraction of that size: their own relative
     # error would be rounding noise (numeric gradients of entries near 0, whatever the inputs drawn)
-    floor = 1e-3 * float(np.max(np.abs(e), initial=0.0))
+    narrow = np.issubdtype(actual.dtype, np.floating) and actual.dtype.itemsize < 8
+    floor = (1.0 if narrow else 1e-3) * float(np.max(np.abs(e), initial=0.0))
     error = float(np.max(np.abs(a - e) / np.maximum(max(1e-8, floor), np.abs(a) + np.abs(e)), initial=0.0))
     if error > tol:
         raise AssertionError(f"{what}: relative error {error:.1e}, must be below {tol:.0e}")

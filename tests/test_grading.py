@@ -112,6 +112,16 @@ def test_interrupts_are_not_swallowed():
             raise KeyboardInterrupt
 
 
+def test_expect_close_compares_float32_relative_to_the_largest_entry():
+    # float32 output of a normalization: an entry near 0 off by 2e-6 of the largest (float32 rounding)
+    expected = np.array([3.0, -2.0, 1e-4])
+    expect_close((expected + [0, 0, 6e-6]).astype(np.float32), expected, 1e-4, "out")
+    with pytest.raises(AssertionError, match="out: relative error 2.0e-03"):
+        expect_close(expected + [0, 0, 6e-6], expected, 1e-4, "out")
+    with pytest.raises(AssertionError, match="out: relative error 3.3e-03"):
+        expect_close((expected + [0, 0, 1e-2]).astype(np.float32), expected, 1e-4, "out")
+
+
 def test_expect_close_reports_shape_nan_and_error():
     expect_close(np.ones(3), np.ones(3) + 1e-12, 1e-10, "x")
     with pytest.raises(AssertionError, match=r"x has shape \(2,\), expected \(3,\)"):
