@@ -4,12 +4,16 @@ Judged outside the kernel, a hidden check draws its inputs from hidden_rng(k), s
 A check that fails the solution on some draws would mark honest students down in some courses (calibration
 then grades the cell in the kernel and every report says so). Each source notebook's cells run once, in one
 process and as nbgrader autogrades them (the kernel-only experiments left out); its test cells then run again
-under other secrets, each from numpy's random state it started with: a few drawn at random, and six that
-once failed the solution. In four, a numeric gradient with a fixed step was wrong (assignments.gradient_check):
-three put a ReLU input of test_fc_net_layernorm's hidden network within the step of its kink, and in one the
-small-variance features of test_backward bend too steeply for that step. In two, a float32 output of
-SpatialBatchNorm's hidden checks had an entry near 0, which a relative error per entry judged more finely
-than float32 rounds (assignments.grading.expect_close).
+under other secrets, each from numpy's random state it started with: a few drawn at random, and seven that
+once failed the solution:
+- a numeric gradient with a fixed step was wrong (assignments.gradient_check): three put a ReLU input of
+  test_fc_net_layernorm's hidden network within the step of its kink, and in one the small-variance
+  features of test_backward bend too steeply for that step;
+- a float32 output of SpatialBatchNorm's hidden checks had an entry near 0, which a relative error per entry
+  judged more finely than float32 rounds (assignments.grading.expect_close): two;
+- in test_mlp_backward's hidden network, each ReLU after the first batch norm was on for every example or
+  off for every one, so the next batch norm cancelled any shift: dbeta was 0 and the numeric one rounding
+  noise, which an error relative to that array alone magnified: one.
 """
 import contextlib
 import io
@@ -24,7 +28,7 @@ from assignments.notebook_cells import CellRunner, is_skipped, is_test_cell, nbg
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "source").glob("*/*.ipynb"))
-SECRETS = ["s440", "s718", "s930", "f67bac356dc06245", "s61", "s341", *(secrets.token_hex(8) for _ in range(5))]
+SECRETS = ["s440", "s718", "s930", "f67bac356dc06245", "s61", "s341", "s629", *(secrets.token_hex(8) for _ in range(5))]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
