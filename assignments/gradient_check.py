@@ -89,6 +89,12 @@ def _in_place_differences(f, x, df):
     return differences
 
 
+def _in_place_gradient(f, x, df, h):
+    """The partials at every index of x (an array shaped like x, of its dtype), perturbing x in place."""
+    grad = _refined_partials(_in_place_differences(f, x, df), x.size, _steps(x, h))
+    return grad.reshape(x.shape).astype(x.dtype, copy=False)
+
+
 def eval_numerical_gradient(f, x, verbose=True, h=1e-5):
     """
     Numeric gradient of a scalar function at x.
@@ -102,8 +108,7 @@ def eval_numerical_gradient(f, x, verbose=True, h=1e-5):
     Returns:
     - grad: Array shaped like x with grad[i] = (f(x + h e_i) - f(x - h e_i)) / 2h
     """
-    grad = _refined_partials(_in_place_differences(f, x, None), x.size, _steps(x, h))
-    grad = grad.reshape(x.shape).astype(x.dtype, copy=False)
+    grad = _in_place_gradient(f, x, None, h)
     if verbose:
         for ix in np.ndindex(x.shape):
             print(ix, grad[ix])
@@ -123,8 +128,7 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5):
     Returns:
     - grad: Array shaped like x, grad[i] = sum((f(x + h e_i) - f(x - h e_i)) * df) / 2h
     """
-    grad = _refined_partials(_in_place_differences(f, x, df), x.size, _steps(x, h))
-    return grad.reshape(x.shape).astype(x.dtype, copy=False)
+    return _in_place_gradient(f, x, df, h)
 
 
 def numeric_gradient(f_many, x, df=None, h=1e-5):

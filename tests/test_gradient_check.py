@@ -74,7 +74,8 @@ def test_a_step_across_a_kink_is_taken_again_smaller(monkeypatch, refinements, e
     exact, df = np.array([0.0, 1.0, 1.0]), np.array([2.0, -3.0, 0.5])
     results = {
         "eval_numerical_gradient": eval_numerical_gradient(relu_sum, KINKED.copy(), verbose=False),
-        "eval_numerical_gradient_array": eval_numerical_gradient_array(lambda v: np.maximum(v, 0), KINKED.copy(), df) / df,
+        "eval_numerical_gradient_array":
+            eval_numerical_gradient_array(lambda v: np.maximum(v, 0), KINKED.copy(), df) / df,
         "numeric_gradient": numeric_gradient(lambda points: [relu_sum(v) for v in points], KINKED),
     }
     for name, grad in results.items():
